@@ -1,0 +1,1 @@
+"""Roughy: automatic rough cuts for spoken-word recordings."""
