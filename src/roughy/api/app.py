@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from roughy.api.errors import install_error_handlers
+from roughy.api.logging import RequestIdMiddleware
+from roughy.api.routers import all_routers
+from roughy.bootstrap import build_runtime
+from roughy.config import Settings
+from roughy.jobs import Runtime
+from roughy.worker import run_worker
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, with_worker: bool = True
+) -> FastAPI:
+    """The whole HTTP service. With no `runtime` given, the app builds (and closes) its own."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        active = (
+            runtime if runtime is not None else await asyncio.to_thread(build_runtime, settings)
+        )
+        app.state.runtime = active
+        worker = (
+            asyncio.create_task(run_worker(active), name="roughy-worker") if with_worker else None
+        )
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            if owned:
+                await active.db.dispose()
+
+    app = FastAPI(
+        title="Roughy Public API",
+        version="1.0.0",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in all_routers():
+        app.include_router(router)
+    app.add_middleware(RequestIdMiddleware)
+    return app

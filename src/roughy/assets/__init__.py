@@ -1,0 +1,1 @@
+"""Assets: source media (uploaded audio/video) and, for the pipeline API, produced outputs."""

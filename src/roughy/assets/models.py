@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roughy.kit.clock import utcnow
+from roughy.kit.db import Base, CreatedAt
+from roughy.kit.ids import new_id
+
+
+class Asset(CreatedAt, Base):
+    """A stored media file.
+
+    states: pending_upload -> processing -> ready | pending_payment | failed; `deleted` is the
+    /api/v1 soft delete. `origin` is `upload` for sources and `pipeline` for processor outputs
+    (types `cut_file`, `rendered_video`). Bytes live in storage under `storage_key`; the 16 kHz
+    analysis audio extracted once during preparation under `analysis_audio_key`.
+    """
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        Index("ix_assets_user_created", "user_id", "created_at"),
+        Index("ix_assets_project_created", "project_id", "created_at"),
+        Index("ix_assets_user_state", "user_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(16), nullable=False, default="upload")
+    surface: Mapped[str] = mapped_column(String(8), nullable=False, default="v1")
+    type: Mapped[str | None] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(24), nullable=False, default="pending_upload")
+    extension: Mapped[str | None] = mapped_column(String(16))
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    upload_length: Mapped[int | None] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(8))
+    duration_us: Mapped[int | None] = mapped_column(BigInteger)
+    media_info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    storage_key: Mapped[str | None] = mapped_column(Text)
+    analysis_audio_key: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+    ready_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Accounts, API keys, login sessions and request authentication."""

@@ -1,0 +1,1 @@
+"""The `roughy` command line."""

@@ -1,0 +1,128 @@
+"""Settings, read once from the environment (prefix `ROUGHY_`, nested with `__`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+SECRET_FILE_NAME = "secret_key"
+
+
+class S3Settings(BaseModel):
+    bucket: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+
+
+class PricingSettings(BaseModel):
+    """Credits per unit for the /api/v1 pipeline processors (decimal strings on the wire)."""
+
+    cut_per_second: str = "1.0"
+    render_per_second: str = "0.5"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROUGHY_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str | None = None
+    log_level: str = "INFO"
+
+    storage_backend: Literal["local", "s3"] = "local"
+    s3: S3Settings = Field(default_factory=S3Settings)
+    download_url_ttl_seconds: int = 900
+
+    billing_enabled: bool = True
+    signup_credits: int = 0
+    pricing: PricingSettings = Field(default_factory=PricingSettings)
+
+    ffmpeg: str | None = None
+    whisper_model: str | None = None
+    whisper_compute_type: str = "int8"
+    asr_threads: int = 2
+    elevenlabs_api_key: str | None = None
+    anthropic_api_key: str | None = None
+    anthropic_model: str = "claude-opus-4-7"
+
+    webhooks_allow_insecure_localhost: bool = False
+    webhooks_allow_private_addresses: bool = False
+    webhook_timeout_seconds: float = 10.0
+
+    mail_from: str = "roughy@localhost"
+    smtp_url: str | None = None
+
+    upload_expiry_hours: int = 24
+    upload_idle_timeout_seconds: float = 30.0
+    upload_lock_wait_seconds: float = 2.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key.strip() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "ROUGHY_SECRET_KEY must be set to a real secret when ROUGHY_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir.resolve() / "pg"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir.resolve() / "storage"
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        """The secret behind signed URLs, pricing tokens and session cookies.
+
+        Outside production an unset secret is generated once and persisted in the data dir, so
+        the embedded default needs no set-up and survives restarts.
+        """
+        if self.secret_key.strip() not in PLACEHOLDER_SECRETS:
+            return self.secret_key.encode()
+        return _persisted_local_secret(self.data_dir.resolve()).encode()
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _persisted_local_secret(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_FILE_NAME
+    if not path.exists():
+        candidate = secrets.token_urlsafe(48)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(candidate)
+        tmp.chmod(0o600)
+        try:
+            # link() fails if another process won the race; its secret is the one to use.
+            path.hardlink_to(tmp)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,3 @@
+from roughy.errors import InsufficientCredits
+
+__all__ = ["InsufficientCredits"]

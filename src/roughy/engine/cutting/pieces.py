@@ -1,0 +1,94 @@
+"""From marked words and voiced islands to kept and dropped pieces of the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from roughy.engine.audio import quietest_point_us
+from roughy.engine.cutting.options import CutOptions
+from roughy.engine.cutting.rules import Mark, Marks
+from roughy.engine.cutting.signal import AnalysisSignal
+from roughy.engine.types import RemovalKind, Word
+
+_UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
+
+
+@dataclass
+class Unit:
+    """A maximal stretch where voiced islands and word spans overlap one another."""
+
+    start_us: int
+    end_us: int
+    words: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Piece:
+    start_us: int
+    end_us: int
+    mark: Mark | None
+    words: tuple[int, ...]
+
+    @property
+    def keep(self) -> bool:
+        return self.mark is None
+
+
+def build_units(words: Sequence[Word], signal: AnalysisSignal) -> list[Unit]:
+    intervals: list[tuple[int, int, int]] = [(s.start_us, s.end_us, -1) for s in signal.speech]
+    intervals += [(w.start_us, w.end_us, i) for i, w in enumerate(words)]
+    intervals.sort()
+    units: list[Unit] = []
+    for start, end, index in intervals:
+        if units and start < units[-1].end_us:
+            units[-1].end_us = max(units[-1].end_us, end)
+        else:
+            units.append(Unit(start, end))
+        if index >= 0:
+            units[-1].words.append(index)
+    return units
+
+
+def build_pieces(
+    words: Sequence[Word], marks: Marks, signal: AnalysisSignal, options: CutOptions
+) -> list[Piece]:
+    pieces: list[Piece] = []
+    for unit in build_units(words, signal):
+        pieces.extend(_unit_pieces(unit, words, marks, signal, options))
+    return pieces
+
+
+def _unit_pieces(
+    unit: Unit, words: Sequence[Word], marks: Marks, signal: AnalysisSignal, options: CutOptions
+) -> list[Piece]:
+    if not unit.words:
+        short = unit.end_us - unit.start_us < options.drop_untranscribed_us
+        return [Piece(unit.start_us, unit.end_us, _UNTRANSCRIBED if short else None, ())]
+    runs = _runs(sorted(unit.words), marks)
+    pieces: list[Piece] = []
+    start = unit.start_us
+    for n, (mark, indices) in enumerate(runs):
+        if n + 1 < len(runs):
+            end = _boundary(words[indices[-1]], words[runs[n + 1][1][0]], signal)
+        else:
+            end = unit.end_us
+        pieces.append(Piece(start, max(start, end), mark, tuple(indices)))
+        start = max(start, end)
+    return pieces
+
+
+def _runs(indices: list[int], marks: Marks) -> list[tuple[Mark | None, list[int]]]:
+    runs: list[tuple[Mark | None, list[int]]] = []
+    for i in indices:
+        if runs and (runs[-1][0] is None) == (marks[i] is None):
+            runs[-1][1].append(i)
+        else:
+            runs.append((marks[i], [i]))
+    return runs
+
+
+def _boundary(before: Word, after: Word, signal: AnalysisSignal) -> int:
+    """The quietest point between two adjacent words of different fate."""
+    lo, hi = sorted((before.end_us, after.start_us))
+    return quietest_point_us(signal.energy_db, lo - 30_000, hi + 30_000)

@@ -1,0 +1,353 @@
+"""Text rules: decide which transcript words an editor would drop, and why.
+
+Each rule reads the words plus the marks made so far and adds marks; a word keeps its first mark.
+Rules never look at specific sentences of any corpus: they only use the shape of the speech
+(tokens repeating, restarting, cue phrases, punctuation and pauses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from roughy.engine.cutting.options import CutOptions
+from roughy.engine.cutting.text import (
+    Sentence,
+    content_words,
+    ends_clause,
+    make_sentence,
+    split_sentences,
+)
+from roughy.engine.transcribe.guards import is_filler, normalize_token
+from roughy.engine.types import RemovalKind, Word
+
+RETAKE_CUES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(c.split())
+    for c in (
+        "let me say that again",
+        "let me say it again",
+        "let me try that again",
+        "let me try again",
+        "let me do that again",
+        "let me start again",
+        "let me start over",
+        "let me redo that",
+        "let me rephrase that",
+        "let me rephrase",
+        "let's try that again",
+        "lets try that again",
+        "let's do that again",
+        "i'll say that again",
+        "i'll start again",
+        "i'll start over",
+        "one more time",
+        "sorry again",
+        "again sorry",
+        "take two",
+        "scratch that",
+        "start over",
+        "from the top",
+    )
+)
+_CUE_FILLERS = frozenset({"sorry", "okay", "ok", "oops", "wait", "no", "so", "right", "again"})
+DELIBERATE_DOUBLES = frozenset(
+    {
+        "had",
+        "that",
+        "is",
+        "very",
+        "really",
+        "so",
+        "no",
+        "yes",
+        "yeah",
+        "bye",
+        "ha",
+        "hey",
+        "well",
+        "now",
+        "go",
+        "many",
+        "much",
+        "far",
+        "long",
+        "more",
+        "over",
+        "again",
+        "blah",
+        "knock",
+        "tut",
+        "chop",
+        "there",
+        "oh",
+        "please",
+        "quick",
+        "slowly",
+        "round",
+        "on",
+        "by",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Mark:
+    kind: RemovalKind
+    reason: str
+    confidence: float
+
+
+Marks = list[Mark | None]
+
+
+def mark_words(words: Sequence[Word], options: CutOptions) -> Marks:
+    """Apply every enabled text rule; returns one optional mark per word."""
+    marks: Marks = [None] * len(words)
+    if options.remove_fillers:
+        mark_fillers(words, marks)
+    if options.remove_retakes:
+        mark_cued_retakes(words, marks, options)
+    if options.remove_stutters:
+        mark_stutters(words, marks)
+    if options.remove_false_starts:
+        mark_false_starts(words, marks, options)
+        mark_self_repairs(words, marks, options)
+    if options.remove_retakes:
+        mark_uncued_retakes(words, marks, options)
+    return marks
+
+
+def _set(marks: Marks, indices: Sequence[int], mark: Mark) -> None:
+    for i in indices:
+        if marks[i] is None:
+            marks[i] = mark
+
+
+def _live(sentences: Sequence[Sentence], marks: Marks) -> list[Sentence]:
+    """Sentences reduced to their unmarked words; empty ones are dropped."""
+    out: list[Sentence] = []
+    for s in sentences:
+        keep = [(i, t) for i, t in zip(s.indices, s.tokens, strict=True) if marks[i] is None]
+        if keep:
+            out.append(
+                Sentence(s.first, s.last, tuple(i for i, _ in keep), tuple(t for _, t in keep))
+            )
+    return out
+
+
+def mark_fillers(words: Sequence[Word], marks: Marks) -> None:
+    for i, word in enumerate(words):
+        if is_filler(word.text):
+            _set(
+                marks, [i], Mark(RemovalKind.FILLER, f"filler word “{word.text.strip(',.')}”", 0.95)
+            )
+
+
+def mark_stutters(words: Sequence[Word], marks: Marks) -> None:
+    """Drop the first of two identical adjacent words, unless deliberately doubled."""
+    live = [i for i in range(len(words)) if marks[i] is None]
+    for a, b in zip(live, live[1:], strict=False):
+        token = normalize_token(words[a].text)
+        if not token or token != normalize_token(words[b].text) or token in DELIBERATE_DOUBLES:
+            continue
+        if ends_clause(words[a].text) or words[b].start_us - words[a].end_us > 1_000_000:
+            continue
+        _set(marks, [a], Mark(RemovalKind.STUTTER, f"repeated word “{token}”", 0.85))
+
+
+def _find(tokens: Sequence[str], phrase: Sequence[str]) -> int:
+    n = len(phrase)
+    for start in range(len(tokens) - n + 1):
+        if tuple(tokens[start : start + n]) == tuple(phrase):
+            return start
+    return -1
+
+
+def _similar(a: Sequence[str], b: Sequence[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
+
+
+def _restarts(take: Sequence[str], following: Sequence[str]) -> bool:
+    """`following` re-says `take`: same opening, or mostly the same content."""
+    if len(take) >= 2 and len(following) >= 2 and tuple(take[:2]) == tuple(following[:2]):
+        return True
+    return _similar(take, following[: len(take) + 3]) >= 0.5
+
+
+def mark_cued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
+    """A short cue sentence ("sorry, let me say that again") drops itself and the take before it."""
+    sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
+    for n, sentence in enumerate(sentences):
+        for cue in RETAKE_CUES:
+            at = _find(sentence.tokens, cue)
+            if at < 0:
+                continue
+            _drop_cue_and_take(sentences, n, at, len(cue), marks, options)
+            break
+
+
+def _drop_cue_and_take(
+    sentences: Sequence[Sentence], n: int, at: int, size: int, marks: Marks, options: CutOptions
+) -> None:
+    sentence = sentences[n]
+    head = [t for t in sentence.tokens[:at] if t not in _CUE_FILLERS]
+    cue_end = at + size
+    while cue_end < len(sentence.tokens) and sentence.tokens[cue_end] in _CUE_FILLERS:
+        cue_end += 1
+    cue_start = at
+    while cue_start > 0 and sentence.tokens[cue_start - 1] in _CUE_FILLERS:
+        cue_start -= 1
+    following = _following_tokens(sentences, n, sentence, cue_end)
+    if head:
+        take_indices = list(sentence.indices[:cue_start])
+        take_tokens = list(sentence.tokens[:cue_start])
+    elif n > 0:
+        take_indices = list(sentences[n - 1].indices)
+        take_tokens = list(sentences[n - 1].tokens)
+    else:
+        take_indices, take_tokens = [], []
+    similar = bool(take_tokens) and _restarts(take_tokens, following)
+    isolated = not head and cue_end == len(sentence.tokens)
+    if not similar and (not isolated or options.retake_similarity >= 0.8):
+        return
+    cue_text = " ".join(sentence.tokens[at : at + size])
+    _set(
+        marks,
+        sentence.indices[cue_start:cue_end],
+        Mark(RemovalKind.RETAKE_CUE, f"retake cue “{cue_text}”", 0.9),
+    )
+    if take_indices:
+        _set(
+            marks,
+            take_indices,
+            Mark(
+                RemovalKind.RETAKE, f"take abandoned before “{cue_text}”", 0.85 if similar else 0.55
+            ),
+        )
+
+
+def _following_tokens(
+    sentences: Sequence[Sentence], n: int, sentence: Sentence, cue_end: int
+) -> list[str]:
+    rest = list(sentence.tokens[cue_end:])
+    if len(rest) >= 3 or n + 1 >= len(sentences):
+        return rest
+    return rest + list(sentences[n + 1].tokens)
+
+
+def mark_false_starts(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
+    """A short sentence whose opening words restart the next sentence was abandoned."""
+    sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
+    for current, following in zip(sentences, sentences[1:], strict=False):
+        a, b = current.tokens, following.tokens
+        if not 1 <= len(a) <= options.false_start_max_words or len(a) >= len(b):
+            continue
+        prefix = _common_prefix(a, b)
+        if prefix >= 2 and prefix >= 0.6 * len(a) or (len(a) == 1 and prefix == 1 and len(b) >= 3):
+            _set(
+                marks,
+                current.indices,
+                Mark(RemovalKind.FALSE_START, f"false start “{' '.join(a)}” restarted", 0.8),
+            )
+
+
+def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def mark_self_repairs(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
+    """A clause-initial n-gram (n >= 2) said again within a few words: drop the abandoned part.
+
+    Guards keep legitimate repetition: the first occurrence must open a clause (sentence start,
+    after a comma or a pause), the abandoned stretch must not cross a sentence end, and the
+    repeat must come within `repair_window_words` words.
+    """
+    for sentence in _live(split_sentences(words, options.sentence_gap_us), marks):
+        _repair_sentence(words, sentence, marks, options)
+
+
+def _opens_clause(words: Sequence[Word], sentence: Sentence, pos: int, marks: Marks) -> bool:
+    if pos == 0:
+        return True
+    index = sentence.indices[pos]
+    previous = sentence.indices[pos - 1]
+    if (
+        ends_clause(words[previous].text)
+        or words[index].start_us - words[previous].end_us > 250_000
+    ):
+        return True
+    return any(marks[k] is not None for k in range(previous + 1, index))
+
+
+def _repair_sentence(
+    words: Sequence[Word], sentence: Sentence, marks: Marks, options: CutOptions
+) -> None:
+    tokens = sentence.tokens
+    pos = 0
+    while pos < len(tokens):
+        cut = _repair_at(words, sentence, pos, marks, options)
+        if cut is None:
+            pos += 1
+            continue
+        phrase = " ".join(tokens[pos:cut])
+        _set(
+            marks,
+            sentence.indices[pos:cut],
+            Mark(RemovalKind.FALSE_START, f"self-repair: “{phrase}” said again", 0.7),
+        )
+        pos = cut
+
+
+def _repair_at(
+    words: Sequence[Word], sentence: Sentence, pos: int, marks: Marks, options: CutOptions
+) -> int | None:
+    tokens = sentence.tokens
+    if not _opens_clause(words, sentence, pos, marks):
+        return None
+    for n in (4, 3, 2):
+        gram = tokens[pos : pos + n]
+        if len(gram) < n:
+            continue
+        for gap in range(0, options.repair_window_words + 1):
+            again = pos + n + gap
+            if tuple(tokens[again : again + n]) == tuple(gram) and again + n < len(tokens):
+                between = sentence.indices[pos:again]
+                if not any(ends_clause(words[i].text) for i in between[n - 1 :]):
+                    return again
+    return None
+
+
+def mark_uncued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
+    """Keep the last of consecutive near-identical sentences (a retake without a cue).
+
+    Near-identical means a high token similarity *and* shared content words, so parallel
+    sentences ("A rough cut removes X. A rough cut keeps Y.") survive.
+    """
+    sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
+    for current, following in zip(sentences, sentences[1:], strict=False):
+        a, b = current.tokens, following.tokens
+        if len(a) < 3 or len(b) < 3:
+            continue
+        ratio = _similar(a, b)
+        ca, cb = content_words(a), content_words(b)
+        shared = len(ca & cb) / max(1, len(ca | cb))
+        covered = len(ca & cb) / max(1, len(ca))
+        if ratio >= options.retake_similarity and (
+            shared >= 0.6 or (covered >= 0.8 and len(a) < len(b))
+        ):
+            confidence = min(0.9, 0.4 + ratio * 0.5)
+            _set(
+                marks,
+                current.indices,
+                Mark(RemovalKind.RETAKE, f"retake: said again as “{' '.join(b[:6])}…”", confidence),
+            )
+
+
+def sentence_of(words: Sequence[Word], first: int, last: int) -> Sentence:
+    return make_sentence(words, first, last)

@@ -1,0 +1,154 @@
+"""Script mode: align the transcript to a reference script and keep one take per sentence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from roughy.engine.cutting.options import CutOptions
+from roughy.engine.cutting.rules import Mark, Marks
+from roughy.engine.cutting.text import Sentence, split_sentences
+from roughy.engine.transcribe.guards import normalize_token
+from roughy.engine.types import RemovalKind, Word
+
+_SCRIPT_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Take:
+    """A run of transcript words aligned to one script sentence."""
+
+    sentence: int
+    indices: tuple[int, ...]
+    coverage: float
+
+
+def script_sentences(script: str) -> list[tuple[str, ...]]:
+    out = []
+    for chunk in _SCRIPT_SENTENCE.split(script):
+        tokens = tuple(t for t in (normalize_token(w) for w in chunk.split()) if t)
+        if tokens:
+            out.append(tokens)
+    return out
+
+
+def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOptions) -> None:
+    """Mark every take but the chosen one of each script sentence, and off-script runs."""
+    sentences = script_sentences(script)
+    if not sentences:
+        return
+    flat = [t for s in sentences for t in s]
+    owner = [k for k, s in enumerate(sentences) for _ in s]
+    takes: list[Take] = []
+    for spoken in split_sentences(words, options.sentence_gap_us):
+        live = _live_tokens(spoken, marks)
+        takes.extend(_takes(words, live, flat, owner, sentences, marks, options))
+    _choose_takes(takes, sentences, marks, options)
+
+
+def _live_tokens(spoken: Sentence, marks: Marks) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in zip(spoken.indices, spoken.tokens, strict=True) if marks[i] is None]
+
+
+def _takes(
+    words: Sequence[Word],
+    live: list[tuple[int, str]],
+    flat: list[str],
+    owner: list[int],
+    sentences: list[tuple[str, ...]],
+    marks: Marks,
+    options: CutOptions,
+) -> list[Take]:
+    tokens = [t for _, t in live]
+    matcher = SequenceMatcher(None, tokens, flat, autojunk=False)
+    assigned: list[int | None] = [None] * len(tokens)
+    hits: list[int | None] = [None] * len(tokens)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            assigned[block.a + k] = owner[block.b + k]
+            hits[block.a + k] = block.b + k
+    _fill_gaps(assigned)
+    _mark_off_script(live, assigned, marks, options)
+    return _group(live, assigned, hits, sentences)
+
+
+def _fill_gaps(assigned: list[int | None]) -> None:
+    """Unmatched words between two words of the same script sentence belong to it (ASR slips)."""
+    last: int | None = None
+    for i, value in enumerate(assigned):
+        if value is not None:
+            if last is not None and assigned[last] == value:
+                for k in range(last + 1, i):
+                    assigned[k] = value
+            last = i
+
+
+def _mark_off_script(
+    live: list[tuple[int, str]], assigned: list[int | None], marks: Marks, options: CutOptions
+) -> None:
+    if not options.drop_off_script:
+        return
+    run: list[int] = []
+    for (index, _), value in zip([*live, (-1, "")], [*assigned, 0], strict=True):
+        if value is None:
+            run.append(index)
+            continue
+        if len(run) >= options.off_script_min_words:
+            for i in run:
+                if marks[i] is None:
+                    marks[i] = Mark(RemovalKind.OFF_SCRIPT, "not in the script", 0.7)
+        run = []
+
+
+def _group(
+    live: list[tuple[int, str]],
+    assigned: list[int | None],
+    hits: list[int | None],
+    sentences: list[tuple[str, ...]],
+) -> list[Take]:
+    takes: list[Take] = []
+    current: list[int] = []
+    current_hits: set[int] = set()
+    owner: int | None = None
+    for (index, _), value, hit in zip(live, assigned, hits, strict=True):
+        if value is None:
+            continue
+        if value != owner and current and owner is not None:
+            takes.append(Take(owner, tuple(current), len(current_hits) / len(sentences[owner])))
+            current, current_hits = [], set()
+        owner = value
+        current.append(index)
+        if hit is not None:
+            current_hits.add(hit)
+    if current and owner is not None:
+        takes.append(Take(owner, tuple(current), len(current_hits) / len(sentences[owner])))
+    return takes
+
+
+def _choose_takes(
+    takes: list[Take], sentences: list[tuple[str, ...]], marks: Marks, options: CutOptions
+) -> None:
+    for k in range(len(sentences)):
+        candidates = [t for t in takes if t.sentence == k]
+        if len(candidates) < 2:
+            continue
+        chosen = _chosen(candidates, options)
+        for take in candidates:
+            if take is chosen:
+                continue
+            kind = RemovalKind.RETAKE if take.coverage >= 0.5 else RemovalKind.FALSE_START
+            reason = f"another take of script sentence {k + 1} kept ({take.coverage:.0%} covered)"
+            for i in take.indices:
+                if marks[i] is None:
+                    marks[i] = Mark(kind, reason, 0.8)
+
+
+def _chosen(candidates: list[Take], options: CutOptions) -> Take:
+    complete = [t for t in candidates if t.coverage >= options.script_complete_coverage]
+    if not complete:
+        return max(candidates, key=lambda t: (t.coverage, t.indices[0]))
+    if options.script_take == "best":
+        return max(complete, key=lambda t: (t.coverage, t.indices[0]))
+    return complete[-1]

@@ -1,0 +1,46 @@
+"""The audio evidence the cutter decides on: samples, frame energy and voice activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from roughy.engine.audio import (
+    ANALYSIS_SAMPLE_RATE,
+    FloatArray,
+    frame_energy_db,
+    load_analysis_audio,
+    speech_spans,
+)
+from roughy.engine.types import CancelCheck, Span
+
+
+@dataclass(frozen=True)
+class AnalysisSignal:
+    """16 kHz mono samples, 10 ms energy frames (dBFS) and Silero speech spans."""
+
+    samples: FloatArray
+    energy_db: FloatArray
+    speech: tuple[Span, ...]
+
+    @property
+    def duration_us(self) -> int:
+        return self.samples.shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
+
+    @classmethod
+    def from_samples(
+        cls,
+        samples: FloatArray,
+        speech: tuple[Span, ...] | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> AnalysisSignal:
+        found = (
+            speech
+            if speech is not None
+            else tuple(speech_spans(samples, should_cancel=should_cancel))
+        )
+        return cls(samples=samples, energy_db=frame_energy_db(samples), speech=found)
+
+    @classmethod
+    def from_file(cls, path: Path, should_cancel: CancelCheck | None = None) -> AnalysisSignal:
+        return cls.from_samples(load_analysis_audio(path), should_cancel=should_cancel)

@@ -1,0 +1,150 @@
+"""Executing a render plan: temp output, progress, cancellation, verification, atomic rename."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from roughy.engine.ffmpeg import run_ffmpeg
+from roughy.engine.probe import MediaInfo, probe
+from roughy.engine.render.plan import FfmpegStep, RenderPlan, plan_render
+from roughy.engine.render.spec import OutputSpec, PresetSpec, as_preset
+from roughy.engine.types import (
+    CancelCheck,
+    CutDocument,
+    EngineCancelled,
+    EngineError,
+    MediaUnreadable,
+    ProgressCallback,
+)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    format: str
+    duration_us: int
+    size_bytes: int
+    frame_count: int | None
+    width: int | None
+    height: int | None
+    video_kbps: int | None
+    audio_kbps: int | None
+    used_smart_render: bool
+
+
+def render(
+    source: Path,
+    cut: CutDocument | None,
+    output: OutputSpec | PresetSpec,
+    destination: Path,
+    *,
+    ffmpeg: Path,
+    on_progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    smart: bool = True,
+) -> RenderResult:
+    """Render the kept spans of `source` (all of it when `cut` is None) to `destination`.
+
+    Smart render (stream-copying whole GOPs) is tried when `smart` and the source allows it, and
+    is used only when its output has exactly the planned frame count; otherwise the frame-exact
+    full re-encode runs. Raises `MediaUnreadable`, `EngineCancelled` or `EngineError`.
+    """
+    info = probe(source)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.part")
+    work = Path(tempfile.mkdtemp(prefix=".roughy-render-", dir=destination.parent))
+    try:
+        plan, used_smart = _render_to(
+            info, cut, output, partial, work, ffmpeg, on_progress, should_cancel, smart
+        )
+        result = _result(plan, partial, destination, used_smart)
+        partial.replace(destination)
+        return result
+    finally:
+        partial.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _render_to(
+    info: MediaInfo,
+    cut: CutDocument | None,
+    output: OutputSpec | PresetSpec,
+    partial: Path,
+    work: Path,
+    ffmpeg: Path,
+    on_progress: ProgressCallback | None,
+    should_cancel: CancelCheck | None,
+    smart: bool,
+) -> tuple[RenderPlan, bool]:
+    plan = plan_render(info, cut, output, ffmpeg=ffmpeg, output_path=partial)
+    if smart:
+        from roughy.engine.render.smart import try_smart_render
+
+        if try_smart_render(
+            info, plan, as_preset(output), work, ffmpeg, on_progress, should_cancel
+        ):
+            return plan, True
+    execute(plan.steps, on_progress, should_cancel, cleanup=[partial])
+    return plan, False
+
+
+def execute(
+    steps: tuple[FfmpegStep, ...],
+    on_progress: ProgressCallback | None,
+    should_cancel: CancelCheck | None,
+    cleanup: list[Path],
+    *,
+    base: float = 0.0,
+    span: float = 1.0,
+) -> None:
+    """Run steps in order, mapping each one's progress into [base, base + span]."""
+    total = sum(s.weight for s in steps) or 1.0
+    done = 0.0
+    for step in steps:
+        start = base + span * done / total
+        width = span * step.weight / total
+
+        def report(fraction: float, start: float = start, width: float = width) -> None:
+            if on_progress is not None:
+                on_progress(min(1.0, start + width * fraction))
+
+        if should_cancel is not None and should_cancel():
+            raise EngineCancelled("render cancelled")
+        run_ffmpeg(
+            list(step.argv),
+            duration_us=step.output_duration_us,
+            on_progress=report if on_progress else None,
+            should_cancel=should_cancel,
+            cleanup=cleanup,
+        )
+        done += step.weight
+
+
+def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool) -> RenderResult:
+    try:
+        out = probe(partial)
+    except MediaUnreadable as exc:
+        raise EngineError(
+            f"render produced an unreadable file: {exc}", code="render_invalid"
+        ) from exc
+    frames = out.video.frame_count if out.video else None
+    if plan.frame_count is not None and frames is not None and frames != plan.frame_count:
+        raise EngineError(
+            f"render has {frames} frames, planned {plan.frame_count}", code="render_invalid"
+        )
+    return RenderResult(
+        path=destination,
+        format=plan.format,
+        duration_us=out.duration_us,
+        size_bytes=out.size_bytes,
+        frame_count=frames,
+        width=out.video.display_width if out.video else None,
+        height=out.video.display_height if out.video else None,
+        video_kbps=plan.video_kbps,
+        audio_kbps=plan.audio_kbps,
+        used_smart_render=used_smart,
+    )

@@ -1,0 +1,152 @@
+"""Post-processing that makes raw ASR words trustworthy enough to cut on.
+
+Whisper stretches words across pauses, reports fillers late and, now and then, loops on a phrase.
+Each guard here is a pure function over words and voice-activity spans.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from roughy.engine.types import Span, Word
+
+FILLER_WORDS = frozenset(
+    {"um", "umm", "uhm", "uh", "uhh", "er", "erm", "err", "hmm", "hm", "mm", "mmm", "ah", "ahh"}
+)
+_MIN_WORD_US = 40_000
+_TOKEN = re.compile(r"[^\w']+")
+
+
+def normalize_token(text: str) -> str:
+    return _TOKEN.sub("", text.lower()).strip("'")
+
+
+def is_filler(text: str) -> bool:
+    return normalize_token(text) in FILLER_WORDS
+
+
+def compression_ratio(text: str) -> float:
+    raw = text.encode("utf-8")
+    if not raw:
+        return 0.0
+    return len(raw) / len(zlib.compress(raw))
+
+
+def has_repetition_loop(tokens: Sequence[str], *, max_n: int = 6, min_repeats: int = 4) -> bool:
+    """True when some n-gram (n <= max_n) repeats back-to-back at least `min_repeats` times."""
+    return _find_loop(tokens, max_n, min_repeats) is not None
+
+
+def _find_loop(tokens: Sequence[str], max_n: int, min_repeats: int) -> tuple[int, int, int] | None:
+    for n in range(1, max_n + 1):
+        for start in range(0, len(tokens) - n * min_repeats + 1):
+            gram = tokens[start : start + n]
+            count = 1
+            pos = start + n
+            while tokens[pos : pos + n] == gram:
+                count += 1
+                pos += n
+            if count >= min_repeats:
+                return start, n, count
+    return None
+
+
+def collapse_loops(words: Sequence[Word], *, max_n: int = 6, min_repeats: int = 4) -> list[Word]:
+    """Keep one copy of any n-gram repeated back-to-back `min_repeats`+ times (a decoding loop)."""
+    out = list(words)
+    while True:
+        tokens = [normalize_token(w.text) for w in out]
+        loop = _find_loop(tokens, max_n, min_repeats)
+        if loop is None:
+            return out
+        start, n, count = loop
+        del out[start + n : start + n * count]
+
+
+def is_hallucinated(text: str, *, max_compression: float = 2.4) -> bool:
+    tokens = [normalize_token(t) for t in text.split()]
+    return compression_ratio(text) > max_compression or has_repetition_loop(tokens)
+
+
+def clamp_to_speech(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
+    """Shrink each word to the voiced audio it overlaps, so a word never spans a pause.
+
+    Words overlapping no speech at all are left as they are (the VAD may have missed them).
+    """
+    starts = [s.start_us for s in speech]
+    return [_clamp_word(w, speech, starts) for w in words]
+
+
+def _overlapping(word: Word, speech: Sequence[Span], starts: list[int]) -> list[Span]:
+    index = max(0, bisect_left(starts, word.start_us) - 1)
+    found: list[Span] = []
+    while index < len(speech) and speech[index].start_us < word.end_us:
+        if speech[index].end_us > word.start_us:
+            found.append(speech[index])
+        index += 1
+    return found
+
+
+def _clamp_word(word: Word, speech: Sequence[Span], starts: list[int]) -> Word:
+    spans = _overlapping(word, speech, starts)
+    if not spans:
+        return word
+    start = max(word.start_us, spans[0].start_us)
+    end = min(word.end_us, spans[-1].end_us)
+    if end - start < _MIN_WORD_US:
+        return word
+    return Word(word.text, start, end, word.probability)
+
+
+def refine_fillers(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
+    """Pull a late filler back to the start of the voiced island it sits in.
+
+    Whisper tends to place a filler up to ~0.8 s late; the island that holds it starts where the
+    speaker actually said it, provided that island begins after the previous word ended.
+    """
+    out = list(words)
+    starts = [s.start_us for s in speech]
+    for i, word in enumerate(out):
+        if not is_filler(word.text):
+            continue
+        islands = _overlapping(word, speech, starts)
+        previous_end = out[i - 1].end_us if i > 0 else 0
+        candidates = [s for s in islands if s.start_us >= previous_end]
+        if not candidates:
+            index = bisect_left(starts, word.start_us) - 1
+            before = speech[index] if index >= 0 else None
+            if before is None or before.start_us < previous_end:
+                continue
+            candidates = [before]
+        island = candidates[0]
+        next_start = out[i + 1].start_us if i + 1 < len(out) else island.end_us
+        end = min(max(island.end_us, island.start_us + _MIN_WORD_US), max(next_start, word.end_us))
+        out[i] = Word(
+            word.text, island.start_us, max(end, island.start_us + _MIN_WORD_US), word.probability
+        )
+    return out
+
+
+def uncovered_speech(words: Sequence[Word], speech: Sequence[Span], *, min_us: int) -> list[Span]:
+    """Voiced stretches (gaps under 1 s bridged) of at least `min_us` that no word touches."""
+    merged: list[Span] = []
+    for span in speech:
+        if merged and span.start_us - merged[-1].end_us < 1_000_000:
+            merged[-1] = Span(merged[-1].start_us, span.end_us)
+        else:
+            merged.append(span)
+    holes: list[Span] = []
+    for span in merged:
+        cursor = span.start_us
+        for word in words:
+            if word.end_us <= cursor or word.start_us >= span.end_us:
+                continue
+            if word.start_us - cursor >= min_us:
+                holes.append(Span(cursor, word.start_us))
+            cursor = max(cursor, word.end_us)
+        if span.end_us - cursor >= min_us:
+            holes.append(Span(cursor, span.end_us))
+    return holes

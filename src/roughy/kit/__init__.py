@@ -1,0 +1,1 @@
+"""Shared building blocks: database base and session handling, ids, time, pagination."""

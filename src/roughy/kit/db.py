@@ -1,0 +1,97 @@
+"""Database base classes and the async engine wrapper (SQLAlchemy 2, psycopg 3)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import DateTime
+
+from roughy.kit.clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class CreatedAt:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and point them at the psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError("ROUGHY_DATABASE_URL must be a postgresql:// URL")
+
+
+def libpq_url(url: str) -> str:
+    """The same URL as libpq/psycopg understand it (for procrastinate and alembic)."""
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = libpq_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url), pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def advisory_xact_lock(session: AsyncSession, namespace: int, key: str) -> None:
+    """Serialise writers on `key` until the surrounding transaction ends."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
+    )
+
+
+async def try_advisory_lock(session: AsyncSession, namespace: int, key: str) -> bool:
+    row = await session.execute(
+        text("SELECT pg_try_advisory_lock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
+    )
+    return bool(row.scalar_one())
+
+
+async def advisory_unlock(session: AsyncSession, namespace: int, key: str) -> None:
+    await session.execute(
+        text("SELECT pg_advisory_unlock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
+    )
+
+
+def row_dict(obj: Any, *names: str) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}

@@ -1,0 +1,1 @@
+"""Projects: named folders that own assets and everything derived from them."""

@@ -1,0 +1,5 @@
+from roughy.errors import NotFound
+
+
+class ProjectNotFound(NotFound):
+    default_message = "Project not found."

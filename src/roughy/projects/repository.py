@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.kit.pagination import PageParams, Slice
+from roughy.projects.models import Project
+
+
+async def add(session: AsyncSession, project: Project) -> Project:
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def get_owned(
+    session: AsyncSession, user_id: str, project_id: str, *, for_update: bool = False
+) -> Project | None:
+    query = select(Project).where(Project.id == project_id, Project.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_owned(
+    session: AsyncSession, user_id: str, state: str, page: PageParams
+) -> Slice[Project]:
+    where = (Project.user_id == user_id, Project.state == state)
+    total = await session.scalar(select(func.count()).select_from(Project).where(*where))
+    rows = await session.execute(
+        select(Project)
+        .where(*where)
+        .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+
+
+async def delete_project(session: AsyncSession, project_id: str) -> None:
+    await session.execute(delete(Project).where(Project.id == project_id))

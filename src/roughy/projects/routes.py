@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from roughy.auth.dependencies import CurrentUser
+from roughy.deps import SessionDep
+from roughy.kit.pagination import Page, PageDep
+from roughy.projects import service
+from roughy.projects.schemas import (
+    Project,
+    ProjectCreate,
+    ProjectState,
+    ProjectSummary,
+    ProjectUpdate,
+)
+
+router = APIRouter(prefix="/v1/projects", tags=["Projects"])
+
+
+@router.post("", status_code=201, response_model=Project)
+async def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) -> object:
+    return await service.create(session, user, body)
+
+
+@router.get("", response_model=Page[ProjectSummary])
+async def list_projects(
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    state: Annotated[ProjectState, Query()] = ProjectState.ACTIVE,
+) -> object:
+    found = await service.list_projects(session, user, state, page)
+    return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{project_id}", response_model=Project)
+async def get_project(project_id: str, user: CurrentUser, session: SessionDep) -> object:
+    return await service.get(session, user, project_id)
+
+
+@router.patch("/{project_id}", response_model=Project)
+async def update_project(
+    project_id: str, body: ProjectUpdate, user: CurrentUser, session: SessionDep
+) -> object:
+    return await service.update(session, user, project_id, body)
+
+
+@router.delete("/{project_id}", status_code=204)
+async def delete_project(project_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    await service.delete(session, user, project_id)
+    return Response(status_code=204)

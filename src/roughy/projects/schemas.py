@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from roughy.kit.schemas import Schema
+
+
+class ProjectState(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class ProjectCreate(Schema):
+    name: str = Field(min_length=1, max_length=256)
+
+
+class ProjectUpdate(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    state: ProjectState | None = None
+
+
+class ProjectSummary(Schema):
+    id: str
+    name: str
+    state: ProjectState
+    created_at: datetime
+    updated_at: datetime
+
+
+class Project(ProjectSummary):
+    archived_at: datetime | None

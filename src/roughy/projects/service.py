@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.auth.models import User
+from roughy.jobs import defer
+from roughy.kit.clock import utcnow
+from roughy.kit.ids import parse_id
+from roughy.kit.pagination import PageParams, Slice
+from roughy.projects import repository as repo
+from roughy.projects.errors import ProjectNotFound
+from roughy.projects.models import Project
+from roughy.projects.schemas import ProjectCreate, ProjectState, ProjectUpdate
+
+
+def storage_prefix(project_id: str) -> str:
+    """Every stored byte of a project lives under this prefix, so deleting it is one sweep."""
+    return f"projects/{project_id}/"
+
+
+async def create(session: AsyncSession, user: User, body: ProjectCreate) -> Project:
+    return await repo.add(session, Project(user_id=user.id, name=body.name, state="active"))
+
+
+async def get(
+    session: AsyncSession, user: User, project_id: str, *, for_update: bool = False
+) -> Project:
+    project = None
+    if parse_id(project_id) is not None:
+        project = await repo.get_owned(session, user.id, project_id, for_update=for_update)
+    if project is None:
+        raise ProjectNotFound()
+    return project
+
+
+async def list_projects(
+    session: AsyncSession, user: User, state: ProjectState, page: PageParams
+) -> Slice[Project]:
+    return await repo.list_owned(session, user.id, state.value, page)
+
+
+async def update(
+    session: AsyncSession, user: User, project_id: str, body: ProjectUpdate
+) -> Project:
+    project = await get(session, user, project_id, for_update=True)
+    if body.name is not None:
+        project.name = body.name
+    if body.state is not None and body.state.value != project.state:
+        project.state = body.state.value
+        project.archived_at = utcnow() if body.state is ProjectState.ARCHIVED else None
+    await session.flush()
+    return project
+
+
+async def delete(session: AsyncSession, user: User, project_id: str) -> None:
+    """Rows go now (foreign keys cascade); stored bytes go in a job queued in this transaction."""
+    project = await get(session, user, project_id, for_update=True)
+    await repo.delete_project(session, project.id)
+    await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project.id))
