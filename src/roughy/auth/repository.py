@@ -60,7 +60,20 @@ async def get_verification(session: AsyncSession, token_hash: str) -> EmailVerif
 
 
 async def users_deleted_before(session: AsyncSession, cutoff: datetime) -> list[User]:
+    """Soft-deleted before `cutoff` and not yet anonymised."""
     result = await session.execute(
-        select(User).where(User.deleted_at.is_not(None), User.deleted_at < cutoff)
+        select(User).where(
+            User.deleted_at.is_not(None),
+            User.deleted_at < cutoff,
+            ~User.email.like("deleted-%@invalid"),
+        )
     )
     return list(result.scalars())
+
+
+async def revoke_all_keys(session: AsyncSession, user_id: str, when: datetime) -> None:
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=when)
+    )

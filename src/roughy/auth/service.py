@@ -188,3 +188,16 @@ async def restore(session: AsyncSession, user: User) -> User:
 
 def deletion_cutoff(now: datetime) -> datetime:
     return now - DELETION_GRACE
+
+
+async def accounts_due_for_purge(session: AsyncSession) -> list[User]:
+    return await repo.users_deleted_before(session, deletion_cutoff(utcnow()))
+
+
+async def anonymise(session: AsyncSession, user: User) -> None:
+    """End of the deletion grace: the account keeps its id (the ledger refers to it) and nothing
+    else. Its keys stop working and its email can be registered again."""
+    user.email = f"deleted-{user.id}@invalid"
+    user.password_hash = None
+    user.name = user.first_name = user.last_name = None
+    await repo.revoke_all_keys(session, user.id, utcnow())

@@ -1,1 +1,1 @@
-"""The dashboard package."""
+"""The dashboard: a small page served by the API process, driven by the public API itself."""

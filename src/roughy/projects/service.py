@@ -57,3 +57,12 @@ async def delete(session: AsyncSession, user: User, project_id: str) -> None:
     project = await get(session, user, project_id, for_update=True)
     await repo.delete_project(session, project.id)
     await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project.id))
+
+
+async def delete_all_for_user(session: AsyncSession, user: User) -> int:
+    """Delete every project of `user` (rows cascade; bytes go in deferred sweeps)."""
+    project_ids = await repo.ids_for_user(session, user.id)
+    for project_id in project_ids:
+        await repo.delete_project(session, project_id)
+        await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project_id))
+    return len(project_ids)

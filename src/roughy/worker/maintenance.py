@@ -7,7 +7,9 @@ import logging
 import anyio
 import procrastinate
 
+from roughy.auth import service as auth
 from roughy.jobs import JobContext, job
+from roughy.projects import service as projects
 
 log = logging.getLogger(__name__)
 
@@ -29,3 +31,14 @@ async def recover_stalled(ctx: JobContext) -> None:
 async def delete_prefix(ctx: JobContext, prefix: str) -> None:
     """Remove every stored byte under `prefix` (deferred with the delete of the rows)."""
     await anyio.to_thread.run_sync(ctx.storage.delete_prefix, prefix)
+
+
+@job("accounts.purge_deleted", queue="io", periodic_cron="17 3 * * *")
+async def purge_deleted_accounts(ctx: JobContext) -> None:
+    """Accounts soft-deleted more than 30 days ago lose their content and personal data; their
+    ledger entries stay (financial records)."""
+    async with ctx.transaction() as session:
+        for user in await auth.accounts_due_for_purge(session):
+            removed = await projects.delete_all_for_user(session, user)
+            await auth.anonymise(session, user)
+            log.info("account purged", extra={"user_id": user.id, "projects": removed})
