@@ -59,8 +59,17 @@ class Score:
         for kind in KINDS:
             self.dropped[kind] += other.dropped[kind]
             self.removed[kind] += other.removed[kind]
-        for name in ("speech_s", "speech_lost_s", "words", "clipped", "words_lost", "wer_errors",
-                     "wer_ref", "audio_s", "output_s"):
+        for name in (
+            "speech_s",
+            "speech_lost_s",
+            "words",
+            "clipped",
+            "words_lost",
+            "wer_errors",
+            "wer_ref",
+            "audio_s",
+            "output_s",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -88,7 +97,9 @@ def _wer(reference: list[str], hypothesis: list[str]) -> int:
     return errors
 
 
-def score(meta: dict[str, Any], speech: BoolArray, kept: list[Span], transcript: Transcript) -> Score:
+def score(
+    meta: dict[str, Any], speech: BoolArray, kept: list[Span], transcript: Transcript
+) -> Score:
     frames = speech.shape[0]
     removed = removed_mask(kept, frames)
     result = Score(audio_s=meta["duration"])
@@ -111,7 +122,8 @@ def score(meta: dict[str, Any], speech: BoolArray, kept: list[Span], transcript:
         elif cut >= 2:
             result.clipped += 1
     hypothesis = [
-        t for w in transcript.words
+        t
+        for w in transcript.words
         if not removed[min(frames - 1, int((w.start_us + w.end_us) / 2e6 / FRAME_S))]
         for t in _tokens(w.text)
     ]
@@ -121,8 +133,9 @@ def score(meta: dict[str, Any], speech: BoolArray, kept: list[Span], transcript:
     return result
 
 
-def loudness_cut(samples: npt.NDArray[np.float32], threshold: float = 0.04,
-                 margin_s: float = 0.2, fps: int = 30) -> list[Span]:
+def loudness_cut(
+    samples: npt.NDArray[np.float32], threshold: float = 0.04, margin_s: float = 0.2, fps: int = 30
+) -> list[Span]:
     """auto-editor's default method: per-frame peak vs 4% of the file's peak, 0.2 s margin."""
     hop = ANALYSIS_SAMPLE_RATE // fps
     frames = samples.shape[0] // hop
@@ -134,8 +147,10 @@ def loudness_cut(samples: npt.NDArray[np.float32], threshold: float = 0.04,
         grown[shift:] |= loud[:-shift]
         grown[:-shift] |= loud[shift:]
     edges = np.flatnonzero(np.diff(np.concatenate(([0], grown.astype(np.int8), [0]))))
-    return [Span(int(a) * 1_000_000 // fps, int(b) * 1_000_000 // fps)
-            for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [
+        Span(int(a) * 1_000_000 // fps, int(b) * 1_000_000 // fps)
+        for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def model_spec(name: str) -> WhisperModelSpec:
@@ -157,8 +172,9 @@ def transcribe_cached(spec: WhisperModelSpec, wav: Path, cache: Path) -> tuple[T
     return transcript, seconds
 
 
-def run_model(metas: list[dict[str, Any]], corpus: Path, model: str,
-              options: CutOptions) -> tuple[Score, Score, float, float]:
+def run_model(
+    metas: list[dict[str, Any]], corpus: Path, model: str, options: CutOptions
+) -> tuple[Score, Score, float, float]:
     spec = model_spec(model)
     ours, base = Score(), Score()
     asr_s = decide_s = 0.0
@@ -177,9 +193,12 @@ def run_model(metas: list[dict[str, Any]], corpus: Path, model: str,
         clip_score = score(meta, speech, list(doc.kept), transcript)
         ours.add(clip_score)
         base.add(score(meta, speech, loudness_cut(signal.samples), transcript))
-        print(f"  {meta['name']} ({meta['bed']}, {meta['voice']}): unwanted removed "
-              f"{clip_score.unwanted_removed:.2f}, speech lost {clip_score.speech_lost_s:.2f}s, "
-              f"clipped {clip_score.clipped}", file=sys.stderr)
+        print(
+            f"  {meta['name']} ({meta['bed']}, {meta['voice']}): unwanted removed "
+            f"{clip_score.unwanted_removed:.2f}, speech lost {clip_score.speech_lost_s:.2f}s, "
+            f"clipped {clip_score.clipped}",
+            file=sys.stderr,
+        )
     return ours, base, asr_s, decide_s
 
 
@@ -187,13 +206,19 @@ def table(title: str, s: Score) -> str:
     lines = [f"{title}", f"  {'kind':<12} {'dropped_s':>9} {'removed':>8}"]
     for kind in KINDS:
         if s.dropped[kind] > 0:
-            lines.append(f"  {kind:<12} {s.dropped[kind]:9.1f} {s.removed[kind] / s.dropped[kind]:8.1%}")
+            lines.append(
+                f"  {kind:<12} {s.dropped[kind]:9.1f} {s.removed[kind] / s.dropped[kind]:8.1%}"
+            )
     lines.append(f"  {'ALL':<12} {sum(s.dropped.values()):9.1f} {s.unwanted_removed:8.1%}")
-    lines.append(f"  intended speech lost: {s.speech_lost_s:.2f}s of {s.speech_s:.1f}s "
-                 f"({s.speech_lost_s / max(1e-9, s.speech_s):.2%}); words fully lost "
-                 f"{s.words_lost}/{s.words}; words clipped at joins {s.clipped}")
-    lines.append(f"  WER of kept transcript vs clean script: {s.wer_errors / max(1, s.wer_ref):.3f}"
-                 f"   output {s.output_s:.0f}s of {s.audio_s:.0f}s")
+    lines.append(
+        f"  intended speech lost: {s.speech_lost_s:.2f}s of {s.speech_s:.1f}s "
+        f"({s.speech_lost_s / max(1e-9, s.speech_s):.2%}); words fully lost "
+        f"{s.words_lost}/{s.words}; words clipped at joins {s.clipped}"
+    )
+    lines.append(
+        f"  WER of kept transcript vs clean script: {s.wer_errors / max(1, s.wer_ref):.3f}"
+        f"   output {s.output_s:.0f}s of {s.audio_s:.0f}s"
+    )
     return "\n".join(lines)
 
 
@@ -203,10 +228,26 @@ def memory_probe(hours: float) -> str:
     if not long_file.exists():
         import imageio_ffmpeg
 
-        subprocess.run(  # noqa: S603
-            [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-             f"anoisesrc=d={hours * 3600:g}:c=pink:a=0.05:r=44100", "-ac", "2", "-c:a", "aac",
-             "-b:a", "64k", str(long_file)], check=True)
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"anoisesrc=d={hours * 3600:g}:c=pink:a=0.05:r=44100",
+                "-ac",
+                "2",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+                str(long_file),
+            ],
+            check=True,
+        )
     code = (
         "import resource,sys,time;from pathlib import Path;"
         "from roughy.engine.audio import extract_analysis_audio;"
@@ -217,21 +258,34 @@ def memory_probe(hours: float) -> str:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss//1024, round(d,1),"
         " round(time.perf_counter()-t-d,1))"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,  # noqa: S603
-                         text=True).stdout.split()
-    return (f"memory: {hours:g} h input: peak RSS {out[0]} MB (decode {out[1]}s, "
-            f"VAD+energy {out[2]}s)")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return (
+        f"memory: {hours:g} h input: peak RSS {out[0]} MB (decode {out[1]}s, VAD+energy {out[2]}s)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--minutes", type=float, default=24.0)
-    parser.add_argument("--model", action="append", default=None,
-                        help="tiny (default), base, or a model directory; repeat to compare")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        help="tiny (default), base, or a model directory; repeat to compare",
+    )
     parser.add_argument("--preset", default="balanced")
-    parser.add_argument("--memory-hours", type=float, default=0.0,
-                        help="also measure peak RSS of decode+VAD on a generated N-hour file")
+    parser.add_argument(
+        "--memory-hours",
+        type=float,
+        default=0.0,
+        help="also measure peak RSS of decode+VAD on a generated N-hour file",
+    )
     args = parser.parse_args()
     corpus = OUT / f"corpus-{args.clips}x{args.minutes:g}"
     metas = generate(corpus, args.clips, args.minutes)
@@ -244,13 +298,17 @@ def main() -> None:
         print(table(f"roughy ({model}, {args.preset})", ours))
         print(table("baseline loudness cutter (threshold 4%, margin 0.2s)", base))
         speed = total / max(1e-9, asr_s + decide_s)
-        print(f"analysis speed ({model}): {speed:.1f}x realtime (ASR {asr_s:.0f}s, "
-              f"VAD+decision {decide_s:.0f}s for {total:.0f}s of audio)")
-        line = (f"cut_quality[{model}]: unwanted_removed={ours.unwanted_removed:.2f} "
-                f"(baseline {base.unwanted_removed:.2f}) "
-                f"ratio={ours.unwanted_removed / max(1e-9, base.unwanted_removed):.2f} "
-                f"speech_lost={ours.speech_lost_s / max(1e-9, ours.speech_s):.2%} "
-                f"clipped={ours.clipped}")
+        print(
+            f"analysis speed ({model}): {speed:.1f}x realtime (ASR {asr_s:.0f}s, "
+            f"VAD+decision {decide_s:.0f}s for {total:.0f}s of audio)"
+        )
+        line = (
+            f"cut_quality[{model}]: unwanted_removed={ours.unwanted_removed:.2f} "
+            f"(baseline {base.unwanted_removed:.2f}) "
+            f"ratio={ours.unwanted_removed / max(1e-9, base.unwanted_removed):.2f} "
+            f"speech_lost={ours.speech_lost_s / max(1e-9, ours.speech_s):.2%} "
+            f"clipped={ours.clipped}"
+        )
         final = final or line
         print(line)
     if args.memory_hours > 0:

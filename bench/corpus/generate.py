@@ -38,7 +38,9 @@ class Clip:
     cursor: int = 0
 
     def speech(self, text: str, label: str, kind: str = "", *, rate_delta: int = 0) -> None:
-        said = Espeak.get().say(text, voice=self.voice, rate=self.rate + rate_delta, pitch=self.pitch)
+        said = Espeak.get().say(
+            text, voice=self.voice, rate=self.rate + rate_delta, pitch=self.pitch
+        )
         samples, offset = _trim(said.samples)
         start = self.cursor / RATE
         self._append(samples)
@@ -47,7 +49,9 @@ class Clip:
         if label == "keep":
             self._words(text, said.word_starts_s, offset / RATE, start, end)
 
-    def _words(self, text: str, starts: tuple[float, ...], offset: float, lo: float, hi: float) -> None:
+    def _words(
+        self, text: str, starts: tuple[float, ...], offset: float, lo: float, hi: float
+    ) -> None:
         tokens = text.split()
         times = [min(hi, max(lo, lo + s - offset)) for s in starts][: len(tokens)]
         if len(times) != len(tokens):
@@ -59,8 +63,9 @@ class Clip:
     def pause(self, seconds: float, label: str = "gap", kind: str = "") -> None:
         start = self.cursor / RATE
         self._append(np.zeros(int(seconds * RATE), np.float32))
-        self.spans.append({"start": start, "end": self.cursor / RATE, "label": label, "kind": kind,
-                           "text": ""})
+        self.spans.append(
+            {"start": start, "end": self.cursor / RATE, "label": label, "kind": kind, "text": ""}
+        )
 
     def long_pause(self, seconds: float) -> None:
         edge = 0.35
@@ -124,8 +129,9 @@ def _event(clip: Clip, text: str) -> None:
 
 def build_clip(index: int, seconds: float, seed: int) -> Clip:
     rng = np.random.default_rng(seed * 1000 + index)
-    clip = Clip(rng, VOICES[index % len(VOICES)], int(rng.integers(150, 195)),
-                int(rng.integers(35, 65)))
+    clip = Clip(
+        rng, VOICES[index % len(VOICES)], int(rng.integers(150, 195)), int(rng.integers(35, 65))
+    )
     order = rng.permutation(len(POOL))
     clip.pause(float(rng.uniform(0.3, 1.0)))
     n = 0
@@ -187,9 +193,15 @@ def write_clip(clip: Clip, index: int, directory: Path) -> dict[str, Any]:
         out.writeframes((np.clip(mixed, -1, 1) * 32767).astype("<i2").tobytes())
     np.save(directory / f"{name}_speech.npy", _mask(clip, clean))
     meta = {
-        "name": name, "audio": f"{name}.wav", "duration": clean.shape[0] / RATE,
-        "voice": clip.voice, "rate": clip.rate, "bed": bed, "spans": clip.spans,
-        "words": clip.words, "script": " ".join(clip.script),
+        "name": name,
+        "audio": f"{name}.wav",
+        "duration": clean.shape[0] / RATE,
+        "voice": clip.voice,
+        "rate": clip.rate,
+        "bed": bed,
+        "spans": clip.spans,
+        "words": clip.words,
+        "script": " ".join(clip.script),
     }
     (directory / f"{name}.json").write_text(json.dumps(meta, indent=1))
     return meta

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     mail_from: str = "roughy@localhost"
     smtp_url: str | None = None
 
+    io_concurrency: int = 4
+    cpu_concurrency: int = 1
+
     upload_expiry_hours: int = 24
     upload_idle_timeout_seconds: float = 30.0
     upload_lock_wait_seconds: float = 2.0

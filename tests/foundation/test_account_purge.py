@@ -48,4 +48,4 @@ async def test_accounts_past_the_grace_period_are_purged_but_keep_their_ledger(
     async def bytes_gone() -> bool:
         return not runtime.storage.exists(key)
 
-    await wait_until(bytes_gone, timeout=20)
+    await wait_until(bytes_gone, timeout=60)

@@ -43,6 +43,6 @@ async def test_committed_job_runs_and_rolled_back_job_never_does(
     async def kept_ran() -> bool:
         return runtime.storage.exists(f"test-markers/{kept}")
 
-    await wait_until(kept_ran, timeout=20)
+    await wait_until(kept_ran, timeout=60)
     assert await _job_rows(runtime, dropped) == 0
     assert not runtime.storage.exists(f"test-markers/{dropped}")

@@ -110,4 +110,4 @@ async def test_delete_cascades_to_assets_and_stored_bytes(
     async def bytes_gone() -> bool:
         return not runtime.storage.exists(key)
 
-    await wait_until(bytes_gone, timeout=20)
+    await wait_until(bytes_gone, timeout=60)

@@ -13,9 +13,15 @@ from roughy.api.routers import all_routers
 from roughy.bootstrap import build_runtime
 from roughy.config import Settings
 from roughy.jobs import Runtime
+from roughy.uploads.middleware import TusMiddleware
 from roughy.worker import run_worker
 
 log = logging.getLogger(__name__)
+
+
+def worker_plan(settings: Settings) -> list[tuple[str, int]]:
+    """One in-process worker per queue, so a long render never delays webhook deliveries."""
+    return [("io", settings.io_concurrency), ("cpu", settings.cpu_concurrency)]
 
 
 def create_app(
@@ -30,14 +36,17 @@ def create_app(
             runtime if runtime is not None else await asyncio.to_thread(build_runtime, settings)
         )
         app.state.runtime = active
-        worker = (
-            asyncio.create_task(run_worker(active), name="roughy-worker") if with_worker else None
-        )
+        plan = worker_plan(settings) if with_worker else []
+        workers = [
+            asyncio.create_task(run_worker(active, [queue], concurrency=n), name=f"worker-{queue}")
+            for queue, n in plan
+        ]
         try:
             yield
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.cancel()
+            for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker
             if owned:
@@ -57,4 +66,5 @@ def create_app(
     for router in all_routers():
         app.include_router(router)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TusMiddleware)  # uploads: method override + Tus-Resumable
     return app

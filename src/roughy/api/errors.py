@@ -82,11 +82,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    request_id = current_request_id()
-    log.exception("unhandled error", extra={"path": request.url.path})
+    request_id = current_request_id() or getattr(request.state, "request_id", None) or "unknown"
+    log.exception("unhandled error", extra={"path": request.url.path, "request_id": request_id})
     message = f"Internal server error. Include request id {request_id} when reporting it."
-    error = RoughyError(message)
-    return error_response(request, error)
+    response = error_response(request, RoughyError(message))
+    response.headers["x-request-id"] = request_id
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

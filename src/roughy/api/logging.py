@@ -63,6 +63,8 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
         request_id = incoming[:64] if incoming.isprintable() and incoming else new_id()
         token = _request_id.set(request_id)
+        # Kept in the scope too: the catch-all error handler runs outside this middleware.
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -26,6 +26,7 @@ class Asset(CreatedAt, Base):
         Index("ix_assets_user_created", "user_id", "created_at"),
         Index("ix_assets_project_created", "project_id", "created_at"),
         Index("ix_assets_user_state", "user_id", "state"),
+        Index("ix_assets_state_pending_payment_at", "state", "pending_payment_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -50,3 +51,5 @@ class Asset(CreatedAt, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
     ready_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    pending_payment_at: Mapped[datetime | None]
+    """When preparation ended with the balance short (the 30-day purge clock starts here)."""

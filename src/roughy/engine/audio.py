@@ -179,7 +179,7 @@ def frame_energy_db(
     sample_rate: int = ANALYSIS_SAMPLE_RATE,
     frame_us: int = FRAME_US,
 ) -> FloatArray:
-    """RMS level per frame in dBFS (floor -100 dB), computed in chunks so int16 memmaps stay cheap."""
+    """RMS level per frame in dBFS (floor -100 dB), in chunks so int16 memmaps stay cheap."""
     hop = sample_rate * frame_us // 1_000_000
     frames = samples.shape[0] // hop
     out = np.empty(frames, dtype=np.float32)
@@ -208,7 +208,7 @@ def energy_speech_spans(
     min_gap_us: int = 100_000,
     min_speech_us: int = 50_000,
 ) -> list[Span]:
-    """Spans whose energy is `margin_db` above the noise floor, gaps shorter than `min_gap_us` merged.
+    """Spans `margin_db` above the noise floor, with gaps under `min_gap_us` merged.
 
     A cheap, model-free VAD; the cutter prefers `speech_spans` (Silero) and uses this as a fallback
     and for refining boundaries.
@@ -225,7 +225,10 @@ def _runs(active: npt.NDArray[np.bool_], frame_us: int) -> list[Span]:
         return []
     padded = np.concatenate(([False], active, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    return [Span(int(a) * frame_us, int(b) * frame_us) for a, b in zip(edges[::2], edges[1::2])]
+    return [
+        Span(int(a) * frame_us, int(b) * frame_us)
+        for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def _merge_spans(spans: list[Span], min_gap_us: int, min_len_us: int) -> list[Span]:
@@ -269,7 +272,47 @@ def speech_spans(
             start = (offset + int(chunk["start"])) * 1_000_000 // sample_rate
             end = (offset + int(chunk["end"])) * 1_000_000 // sample_rate
             spans.append(Span(start, end))
-    return _merge_spans(spans, min_silence_us, 0)
+    merged = _merge_spans(spans, min_silence_us, 0)
+    return split_at_pauses(merged, frame_energy_db(samples, sample_rate))
+
+
+def split_at_pauses(
+    spans: list[Span],
+    energy_db: FloatArray,
+    *,
+    min_pause_us: int = 120_000,
+    depth_db: float = 25.0,
+    frame_us: int = FRAME_US,
+) -> list[Span]:
+    """Split voiced spans where the energy drops `depth_db` below the span's loud level for at
+    least `min_pause_us` (the VAD's hangover bridges short pauses between a filler and a word).
+    """
+    out: list[Span] = []
+    floor = noise_floor_db(energy_db)
+    need = max(1, min_pause_us // frame_us)
+    for span in spans:
+        first, last = (
+            span.start_us // frame_us,
+            max(span.start_us // frame_us + 1, span.end_us // frame_us),
+        )
+        level = energy_db[first:last]
+        if level.size < 2 * need:
+            out.append(span)
+            continue
+        threshold = max(float(np.percentile(level, 90)) - depth_db, floor + 3.0)
+        quiet = _runs(level < threshold, frame_us)
+        cursor = span.start_us
+        for gap in quiet:
+            gap_start, gap_end = span.start_us + gap.start_us, span.start_us + gap.end_us
+            if (
+                gap.duration_us >= need * frame_us
+                and gap_start > span.start_us
+                and gap_end < span.end_us
+            ):
+                out.append(Span(cursor, gap_start))
+                cursor = gap_end
+        out.append(Span(cursor, span.end_us))
+    return [s for s in out if s.duration_us > 0]
 
 
 def quietest_point_us(

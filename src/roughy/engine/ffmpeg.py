@@ -54,7 +54,7 @@ def run_ffmpeg(
     """
     full = [argv[0], "-hide_banner", "-nostdin", "-progress", "pipe:1", "-nostats", *argv[1:]]
     try:
-        proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+        proc = subprocess.Popen(
             full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
     except OSError as exc:

@@ -236,10 +236,11 @@ def _first_frame(container: Any, stream: Any) -> Any | None:
 
 
 def _rotation(stream: Any, first_frame: Any | None) -> int:
-    """Clockwise-agnostic rotation in degrees (0/90/180/270) as ffmpeg's display matrix says."""
+    """Rotation in degrees (0/90/180/270, counter-clockwise like ffmpeg's display matrix)."""
     degrees = 0.0
-    if first_frame is not None and getattr(first_frame, "rotation", 0):
-        degrees = float(first_frame.rotation)
+    frame_rotation = getattr(first_frame, "rotation", None) if first_frame is not None else None
+    if frame_rotation:
+        degrees = float(frame_rotation)
     elif "rotate" in stream.metadata:
         try:
             degrees = -float(stream.metadata["rotate"])

@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 T = TypeVar("T")
+MAX_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class PageParams:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -32,16 +32,37 @@ def decoded_audio(path: Path) -> tuple[np.ndarray, int]:
 
 def codec_names(path: Path) -> tuple[str | None, str | None]:
     with av.open(str(path)) as container:
-        v = container.streams.video[0].codec_context.codec.canonical_name if container.streams.video else None
-        a = container.streams.audio[0].codec_context.codec.canonical_name if container.streams.audio else None
+        v = (
+            container.streams.video[0].codec_context.codec.canonical_name
+            if container.streams.video
+            else None
+        )
+        a = (
+            container.streams.audio[0].codec_context.codec.canonical_name
+            if container.streams.audio
+            else None
+        )
     return v, a
 
 
 def psnr(ffmpeg: Path, a: Path, b: Path) -> float:
-    proc = subprocess.run(  # noqa: S603
-        [str(ffmpeg), "-hide_banner", "-i", str(a), "-i", str(b), "-lavfi",
-         "[0:v][1:v]psnr", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+    proc = subprocess.run(
+        [
+            str(ffmpeg),
+            "-hide_banner",
+            "-i",
+            str(a),
+            "-i",
+            str(b),
+            "-lavfi",
+            "[0:v][1:v]psnr",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     match = re.search(r"average:([0-9.]+|inf)", proc.stderr)
     assert match, proc.stderr[-2000:]

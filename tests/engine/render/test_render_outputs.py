@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Sources
 from mediacheck import codec_names, decoded_audio, decoded_frame_count
 
+from conftest import Sources
 from roughy.engine.probe import probe
 from roughy.engine.render import PRESETS, OutputSpec, render
 from roughy.engine.render.plan import plan_render
@@ -39,12 +39,22 @@ def expected_frames(spans: tuple[Span, ...], rate: Fraction, total: int) -> int:
     ],
 )
 def test_every_format_renders_the_kept_spans(
-    sources: Sources, ffmpeg_bin: Path, out: Out, fmt: str, codecs: tuple[str | None, str | None],
+    sources: Sources,
+    ffmpeg_bin: Path,
+    out: Out,
+    fmt: str,
+    codecs: tuple[str | None, str | None],
     format_name: str,
 ) -> None:
     dest = out(f"cut.{fmt}")
-    result = render(sources.landscape, cut_of(*THREE_CUTS), OutputSpec(fmt), dest,  # type: ignore[arg-type]
-                    ffmpeg=ffmpeg_bin, smart=False)
+    result = render(
+        sources.landscape,
+        cut_of(*THREE_CUTS),
+        OutputSpec(fmt),
+        dest,  # type: ignore[arg-type]
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
     assert result.path == dest and dest.is_file()
     assert result.size_bytes == dest.stat().st_size
     assert codec_names(dest) == codecs
@@ -60,16 +70,23 @@ def test_every_format_renders_the_kept_spans(
 
 
 def test_full_source_when_cut_is_none(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
-    result = render(sources.landscape, None, OutputSpec("mp4"), out("all.mp4"),
-                    ffmpeg=ffmpeg_bin, smart=False)
+    result = render(
+        sources.landscape, None, OutputSpec("mp4"), out("all.mp4"), ffmpeg=ffmpeg_bin, smart=False
+    )
     assert result.frame_count == 100
     assert decoded_frame_count(result.path) == 100
 
 
 def test_audio_stays_in_sync_with_video(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
     spans = tuple(Span(i * 190_000 + 10_000, i * 190_000 + 130_000) for i in range(20))
-    result = render(sources.landscape, cut_of(*spans), OutputSpec("mp4"), out("sync.mp4"),
-                    ffmpeg=ffmpeg_bin, smart=False)
+    result = render(
+        sources.landscape,
+        cut_of(*spans),
+        OutputSpec("mp4"),
+        out("sync.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
     assert result.frame_count is not None
     video_s = result.frame_count / 25
     samples, rate = decoded_audio(result.path)
@@ -96,8 +113,14 @@ def test_joins_are_click_free_with_fades(
     # Removing 0.101 s (44.44 periods) of a 440 Hz tone jumps the phase by 0.44 of a period: a
     # click unless the join is faded.
     spans = (Span(0, 1_000_000), Span(1_101_000, 2_000_000), Span(2_101_000, 3_000_000))
-    result = render(sources.landscape, cut_of(*spans), OutputSpec("m4a", fade_ms=fade_ms),
-                    out(f"tone{fade_ms}.m4a"), ffmpeg=ffmpeg_bin, smart=False)
+    result = render(
+        sources.landscape,
+        cut_of(*spans),
+        OutputSpec("m4a", fade_ms=fade_ms),
+        out(f"tone{fade_ms}.m4a"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
     ratios = _join_clicks(result.path, [1.0, 1.899])
     if clicks:
         assert max(ratios) > 2.0, ratios
@@ -123,7 +146,11 @@ def test_joins_are_click_free_with_fades(
     ],
 )
 def test_resolution_tiers_and_presets(
-    sources: Sources, ffmpeg_bin: Path, out: Out, source: str, spec: object,
+    sources: Sources,
+    ffmpeg_bin: Path,
+    out: Out,
+    source: str,
+    spec: object,
     size: tuple[int, int],
 ) -> None:
     src: Path = getattr(sources, source)
@@ -135,11 +162,14 @@ def test_resolution_tiers_and_presets(
     assert video.width % 2 == 0 and video.height % 2 == 0
 
 
-def test_rotation_is_kept_as_metadata(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
-    result = render(sources.rotated, cut_of(*THREE_CUTS), OutputSpec("mp4"), out("rot.mp4"),
-                    ffmpeg=ffmpeg_bin, smart=False)
+def test_rotation_is_baked_upright(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
+    result = render(
+        sources.rotated, cut_of(*THREE_CUTS), OutputSpec("mp4"), out("rot.mp4"),
+        ffmpeg=ffmpeg_bin, smart=False,
+    )
     video = probe(result.path).video
-    assert video is not None and video.rotation == 90 and (video.width, video.height) == (320, 240)
+    assert video is not None and video.rotation == 0 and (video.width, video.height) == (240, 320)
+    assert result.frame_count == decoded_frame_count(result.path)
 
 
 def test_variable_frame_rate_is_rendered_at_constant_nominal_rate(
@@ -148,8 +178,14 @@ def test_variable_frame_rate_is_rendered_at_constant_nominal_rate(
     source = probe(sources.vfr).video
     assert source is not None and source.is_vfr and source.frame_rate == 30
     spans = (Span(200_000, 1_200_000), Span(1_700_000, 2_900_000))
-    result = render(sources.vfr, cut_of(*spans, total_us=3_000_000), OutputSpec("mp4"),
-                    out("vfr.mp4"), ffmpeg=ffmpeg_bin, smart=False)
+    result = render(
+        sources.vfr,
+        cut_of(*spans, total_us=3_000_000),
+        OutputSpec("mp4"),
+        out("vfr.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
     video = probe(result.path).video
     assert video is not None and not video.is_vfr and video.avg_frame_rate == 30
     assert result.frame_count == decoded_frame_count(result.path) == 30 + 36
@@ -176,13 +212,19 @@ def test_requested_bitrate_below_source_is_the_ceiling(
     info = probe(sources.hd)
     big = type(info.video)(**{**info.video.__dict__, "bit_rate": 80_000_000})  # type: ignore[arg-type,misc]
     fake = type(info)(**{**info.__dict__, "video": big})
-    plan = plan_render(fake, None, OutputSpec("mp4", video_bitrate=5), ffmpeg=ffmpeg_bin,
-                       output_path=out("x.mp4"))
+    plan = plan_render(
+        fake, None, OutputSpec("mp4", video_bitrate=5), ffmpeg=ffmpeg_bin, output_path=out("x.mp4")
+    )
     assert plan.video_kbps == 5000
     argv = plan.steps[0].argv
     assert argv[argv.index("-maxrate") + 1] == "5000k"
-    auto = plan_render(fake, None, OutputSpec("mp4", resolution="720p"), ffmpeg=ffmpeg_bin,
-                       output_path=out("x.mp4"))
+    auto = plan_render(
+        fake,
+        None,
+        OutputSpec("mp4", resolution="720p"),
+        ffmpeg=ffmpeg_bin,
+        output_path=out("x.mp4"),
+    )
     assert auto.video_kbps == 5000 and auto.width == 1280
 
 
@@ -191,8 +233,13 @@ def test_audio_only_source_renders_audio_formats(
 ) -> None:
     spans = (Span(0, 1_000_000), Span(1_500_000, 2_500_000))
     for fmt in ("m4a", "mp3"):
-        result = render(sources.audio_only, cut_of(*spans, total_us=3_000_000),
-                        OutputSpec(fmt), out(f"a.{fmt}"), ffmpeg=ffmpeg_bin)  # type: ignore[arg-type]
+        result = render(
+            sources.audio_only,
+            cut_of(*spans, total_us=3_000_000),
+            OutputSpec(fmt),
+            out(f"a.{fmt}"),
+            ffmpeg=ffmpeg_bin,
+        )  # type: ignore[arg-type]
         samples, rate = decoded_audio(result.path)
         assert abs(len(samples) / rate - 2.0) < 0.03
         assert result.frame_count is None and result.width is None
@@ -209,7 +256,14 @@ def test_video_output_from_audio_only_source_is_refused(
 
 def test_progress_is_reported_up_to_one(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
     seen: list[float] = []
-    render(sources.landscape, None, OutputSpec("mp4"), out("p.mp4"), ffmpeg=ffmpeg_bin,
-           on_progress=seen.append, smart=False)
+    render(
+        sources.landscape,
+        None,
+        OutputSpec("mp4"),
+        out("p.mp4"),
+        ffmpeg=ffmpeg_bin,
+        on_progress=seen.append,
+        smart=False,
+    )
     assert seen and seen[-1] == 1.0
     assert seen == sorted(seen) and all(0.0 <= f <= 1.0 for f in seen)

@@ -29,10 +29,17 @@ def test_samples_follow_frame_boundaries_without_drift() -> None:
 
 def test_snap_spans_merges_sorts_clamps_and_drops_empty() -> None:
     rate = Fraction(25)
-    spans = (Span(2_000_000, 3_000_000), Span(0, 1_010_000), Span(990_000, 1_500_000),
-             Span(5_000_000, 5_010_000), Span(3_900_000, 9_000_000))
+    spans = (
+        Span(2_000_000, 3_000_000),
+        Span(0, 1_010_000),
+        Span(990_000, 1_500_000),
+        Span(5_000_000, 5_010_000),
+        Span(3_900_000, 9_000_000),
+    )
     assert snap_spans(spans, rate, total_frames=100) == (
-        FrameSpan(0, 38), FrameSpan(50, 75), FrameSpan(98, 100)
+        FrameSpan(0, 38),
+        FrameSpan(50, 75),
+        FrameSpan(98, 100),
     )
 
 

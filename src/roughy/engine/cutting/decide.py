@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from roughy.engine.audio import nearest_zero_crossing_us, quietest_point_us
+from roughy.engine.cutting.acoustic import mark_doubtful_islands
 from roughy.engine.cutting.adjudicator import Adjudicator, adjudicate
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.pieces import Piece, build_pieces
@@ -19,6 +21,7 @@ from roughy.engine.cutting.rules import (
 )
 from roughy.engine.cutting.script import mark_script
 from roughy.engine.cutting.signal import AnalysisSignal
+from roughy.engine.transcribe.guards import clamp_to_speech, refine_fillers
 from roughy.engine.types import (
     CancelCheck,
     CutDocument,
@@ -30,9 +33,38 @@ from roughy.engine.types import (
     Transcript,
 )
 
-
 _WORDLESS_SPEECH_US = 700_000
 """A voiced island this long without words is probably speech the ASR missed: keep it."""
+_HUG_US = 150_000
+"""A short wordless sound this close to a kept word is kept with it."""
+
+
+class _Index:
+    """Sorted views of the pieces so every lookup is a bisection (hours of audio, many pieces)."""
+
+    def __init__(self, pieces: Sequence[Piece]) -> None:
+        self.dropped = [p for p in pieces if not p.keep]
+        self.dropped_starts = [p.start_us for p in self.dropped]
+        self.kept = [p for p in pieces if p.keep]
+        self.kept_starts = [p.start_us for p in self.kept]
+        self.kept_ends = [p.end_us for p in self.kept]
+
+    def dropped_inside(self, start: int, end: int) -> list[Piece]:
+        out: list[Piece] = []
+        index = bisect_left(self.dropped_starts, start)
+        while index < len(self.dropped) and self.dropped[index].start_us < end:
+            if self.dropped[index].end_us <= end:
+                out.append(self.dropped[index])
+            index += 1
+        return out
+
+    def speech_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """End of the last kept piece before `start`, start of the first after `end`."""
+        before = bisect_right(self.kept_ends, start + 1) - 1
+        after = bisect_left(self.kept_starts, end - 1)
+        floor = self.kept_ends[before] if before >= 0 else 0
+        ceiling = self.kept_starts[after] if after < len(self.kept) else 1 << 62
+        return floor, ceiling
 
 
 @dataclass(frozen=True)
@@ -55,16 +87,20 @@ def decide_cut(
 ) -> CutDocument:
     """Decide what to keep. Silences come from the audio, never from word spans."""
     options = options or CutOptions()
-    words = transcript.words
+    words = tuple(refine_fillers(clamp_to_speech(transcript.words, signal.speech), signal.speech))
+    transcript = replace(transcript, words=words)
     duration = max(signal.duration_us, transcript.duration_us)
     marks = _marks(transcript, options, script)
+    if options.remove_fillers:
+        mark_doubtful_islands(words, marks, signal.speech, options)
     if adjudicator is not None:
         marks = adjudicate(words, marks, adjudicator, options.adjudicate_below, should_cancel)
     if should_cancel is not None and should_cancel():
         raise EngineCancelled("decision cancelled")
     pieces = build_pieces(words, marks, signal, options)
-    removals = _removals(pieces, duration, options)
-    removals = [_snap(r, pieces, signal, options) for r in removals]
+    index = _Index(pieces)
+    removals = _removals(pieces, index, duration, options)
+    removals = [_snap(r, index, signal, options) for r in removals]
     removed = _finalise(removals, duration, options)
     kept = _complement(removed, duration)
     if on_progress is not None:
@@ -98,26 +134,53 @@ def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> M
     return marks
 
 
-def _removals(pieces: Sequence[Piece], duration: int, options: CutOptions) -> list[_Removal]:
-    kept = [
-        p for p in pieces if p.keep and (p.words or p.end_us - p.start_us >= _WORDLESS_SPEECH_US)
-    ]
+def _removals(
+    pieces: Sequence[Piece], index: _Index, duration: int, options: CutOptions
+) -> list[_Removal]:
+    kept = _kept_pieces(pieces)
     if not kept:
         kept = [p for p in pieces if p.keep]
     if not kept:
         return [_Removal(p.start_us, p.end_us, p) for p in pieces]
     out: list[_Removal] = []
     lead = kept[0].start_us - options.pad_before_us
-    out += _gap(pieces, 0, lead, 0, kept[0].start_us, options)
+    out += _gap(index, 0, lead, 0, kept[0].start_us, options)
     for a, b in zip(kept, kept[1:], strict=False):
-        out += _between(pieces, a, b, options)
+        out += _between(index, a, b, options)
     tail = kept[-1].end_us + options.pad_after_us
-    out += _gap(pieces, tail, duration, kept[-1].end_us, duration, options)
+    out += _gap(index, tail, duration, kept[-1].end_us, duration, options)
     return out
 
 
-def _between(pieces: Sequence[Piece], a: Piece, b: Piece, options: CutOptions) -> list[_Removal]:
-    dropped = _dropped_inside(pieces, a.end_us, b.start_us)
+def _kept_pieces(pieces: Sequence[Piece]) -> list[Piece]:
+    """Kept pieces with words, plus wordless voiced pieces that are long or that hug one.
+
+    A short wordless sound right next to a kept word is usually a word the ASR dropped; an
+    isolated one is usually a breath, a click or an untranscribed hesitation.
+    """
+    worded = [p for p in pieces if p.keep and p.words]
+    starts = [p.start_us for p in worded]
+    ends = [p.end_us for p in worded]
+    out: list[Piece] = []
+    for piece in pieces:
+        if not piece.keep:
+            continue
+        long_enough = piece.end_us - piece.start_us >= _WORDLESS_SPEECH_US
+        if piece.words or long_enough or _hugs(piece, starts, ends):
+            out.append(piece)
+    return out
+
+
+def _hugs(piece: Piece, starts: list[int], ends: list[int]) -> bool:
+    after = bisect_left(starts, piece.end_us)
+    before = bisect_right(ends, piece.start_us) - 1
+    near_after = after < len(starts) and starts[after] - piece.end_us < _HUG_US
+    near_before = before >= 0 and piece.start_us - ends[before] < _HUG_US
+    return near_after or near_before
+
+
+def _between(index: _Index, a: Piece, b: Piece, options: CutOptions) -> list[_Removal]:
+    dropped = index.dropped_inside(a.end_us, b.start_us)
     start = a.end_us + options.pad_after_us
     end = b.start_us - options.pad_before_us
     if dropped:
@@ -133,23 +196,19 @@ def _between(pieces: Sequence[Piece], a: Piece, b: Piece, options: CutOptions) -
 
 
 def _gap(
-    pieces: Sequence[Piece],
+    index: _Index,
     start: int,
     end: int,
     speech_start: int,
     speech_end: int,
     options: CutOptions,
 ) -> list[_Removal]:
-    dropped = _dropped_inside(pieces, speech_start, speech_end)
+    dropped = index.dropped_inside(speech_start, speech_end)
     if dropped:
         return _split(min(start, dropped[0].start_us), max(end, dropped[-1].end_us), dropped)
     if end - start < options.min_cut_us:
         return []
     return [_Removal(start, end, None)]
-
-
-def _dropped_inside(pieces: Sequence[Piece], start: int, end: int) -> list[Piece]:
-    return [p for p in pieces if not p.keep and p.start_us >= start and p.end_us <= end]
 
 
 def _split(start: int, end: int, dropped: list[Piece]) -> list[_Removal]:
@@ -164,10 +223,10 @@ def _split(start: int, end: int, dropped: list[Piece]) -> list[_Removal]:
 
 
 def _snap(
-    removal: _Removal, pieces: Sequence[Piece], signal: AnalysisSignal, options: CutOptions
+    removal: _Removal, index: _Index, signal: AnalysisSignal, options: CutOptions
 ) -> _Removal:
     """Move both edges to a quiet point (not into kept speech), then to a zero crossing."""
-    floor, ceiling = _kept_speech_bounds(pieces, removal)
+    floor, ceiling = index.speech_bounds(removal.start_us, removal.end_us)
     radius = options.snap_radius_us
     start = removal.start_us
     end = removal.end_us
@@ -180,19 +239,6 @@ def _snap(
     if end <= start:
         return _Removal(removal.start_us, removal.end_us, removal.piece)
     return _Removal(start, end, removal.piece)
-
-
-def _kept_speech_bounds(pieces: Sequence[Piece], removal: _Removal) -> tuple[int, int]:
-    floor = 0
-    ceiling = 1 << 62
-    for piece in pieces:
-        if not piece.keep:
-            continue
-        if piece.end_us <= removal.start_us + 1:
-            floor = max(floor, piece.end_us)
-        elif piece.start_us >= removal.end_us - 1:
-            ceiling = min(ceiling, piece.start_us)
-    return floor, ceiling
 
 
 def _finalise(removals: list[_Removal], duration: int, options: CutOptions) -> list[RemovedSpan]:

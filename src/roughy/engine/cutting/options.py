@@ -35,6 +35,8 @@ class CutOptions:
       snap_radius_us: how far a join may move to find a quieter point (then a zero crossing).
       drop_untranscribed_us: voiced islands with no words, shorter than this and isolated by
         pauses, are treated as untranscribed fillers (0 disables; ASR often omits fillers).
+      doubtful_word_probability: a lone word below this ASR probability on a short voiced island
+        set apart by pauses is treated as a misheard filler (0 disables).
       adjudicate_below: removals with confidence under this are sent to the adjudicator, if any.
     """
 
@@ -58,6 +60,7 @@ class CutOptions:
     min_keep_us: int = 200_000
     snap_radius_us: int = 40_000
     drop_untranscribed_us: int = 0
+    doubtful_word_probability: float = 0.3
     adjudicate_below: float = 0.6
 
     @classmethod
@@ -73,6 +76,7 @@ class CutOptions:
 PRESETS: dict[str, CutOptions] = {
     "gentle": CutOptions(
         remove_false_starts=False,
+        doubtful_word_probability=0.0,
         retake_similarity=0.8,
         max_pause_us=1_200_000,
         pause_target_us=700_000,

@@ -16,6 +16,7 @@ from roughy.engine.cutting.text import (
     Sentence,
     content_words,
     ends_clause,
+    ends_sentence,
     make_sentence,
     split_sentences,
 )
@@ -50,7 +51,9 @@ RETAKE_CUES: tuple[tuple[str, ...], ...] = tuple(
         "from the top",
     )
 )
-_CUE_FILLERS = frozenset({"sorry", "okay", "ok", "oops", "wait", "no", "so", "right", "again"})
+_CUE_FILLERS = frozenset(
+    {"sorry", "okay", "ok", "oops", "whoops", "ups", "wait", "no", "so", "right", "again"}
+)
 DELIBERATE_DOUBLES = frozenset(
     {
         "had",
@@ -110,11 +113,11 @@ def mark_words(words: Sequence[Word], options: CutOptions) -> Marks:
         mark_cued_retakes(words, marks, options)
     if options.remove_stutters:
         mark_stutters(words, marks)
+    if options.remove_retakes:
+        mark_uncued_retakes(words, marks, options)
     if options.remove_false_starts:
         mark_false_starts(words, marks, options)
         mark_self_repairs(words, marks, options)
-    if options.remove_retakes:
-        mark_uncued_retakes(words, marks, options)
     return marks
 
 
@@ -151,7 +154,7 @@ def mark_stutters(words: Sequence[Word], marks: Marks) -> None:
         token = normalize_token(words[a].text)
         if not token or token != normalize_token(words[b].text) or token in DELIBERATE_DOUBLES:
             continue
-        if ends_clause(words[a].text) or words[b].start_us - words[a].end_us > 1_000_000:
+        if ends_sentence(words[a].text) or words[b].start_us - words[a].end_us > 1_000_000:
             continue
         _set(marks, [a], Mark(RemovalKind.STUTTER, f"repeated word “{token}”", 0.85))
 
@@ -187,10 +190,45 @@ def mark_cued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions) 
                 continue
             _drop_cue_and_take(sentences, n, at, len(cue), marks, options)
             break
+        else:
+            core = _fuzzy_cue(sentence.tokens)
+            if core is not None:
+                _drop_cue_and_take(sentences, n, core[0], core[1], marks, options, fuzzy=True)
+
+
+def _fuzzy_cue(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """A misheard cue ending its sentence ("let me read you that" ~ "let me redo that").
+
+    Only cues of 3+ words that end the sentence qualify, and the caller also requires the takes
+    around the cue to match each other.
+    """
+    last = len(tokens)
+    while last > 0 and tokens[last - 1] in _CUE_FILLERS:
+        last -= 1
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    for cue in RETAKE_CUES:
+        if len(cue) < 3:
+            continue
+        target = " ".join(cue)
+        for size in (len(cue) - 1, len(cue), len(cue) + 1):
+            first = last - size
+            if first < 0:
+                continue
+            window = " ".join(tokens[first:last])
+            ratio = SequenceMatcher(None, window, target, autojunk=False).ratio()
+            best = max(best, (ratio, first, size))
+    return (best[1], best[2]) if best[0] >= 0.75 else None
 
 
 def _drop_cue_and_take(
-    sentences: Sequence[Sentence], n: int, at: int, size: int, marks: Marks, options: CutOptions
+    sentences: Sequence[Sentence],
+    n: int,
+    at: int,
+    size: int,
+    marks: Marks,
+    options: CutOptions,
+    *,
+    fuzzy: bool = False,
 ) -> None:
     sentence = sentences[n]
     head = [t for t in sentence.tokens[:at] if t not in _CUE_FILLERS]
@@ -211,7 +249,7 @@ def _drop_cue_and_take(
         take_indices, take_tokens = [], []
     similar = bool(take_tokens) and _restarts(take_tokens, following)
     isolated = not head and cue_end == len(sentence.tokens)
-    if not similar and (not isolated or options.retake_similarity >= 0.8):
+    if not similar and (fuzzy or not isolated or options.retake_similarity >= 0.8):
         return
     cue_text = " ".join(sentence.tokens[at : at + size])
     _set(
@@ -239,19 +277,56 @@ def _following_tokens(
 
 
 def mark_false_starts(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
-    """A short sentence whose opening words restart the next sentence was abandoned."""
+    """An abandoned start that the next sentence says again is dropped.
+
+    The abandoned part is a whole short sentence, or the last clause of a sentence (ASR often
+    runs the abandoned take into the previous sentence). The restart may be misheard slightly
+    differently ("raining expected" / "rain is expected"), so besides a shared token prefix, a
+    close character-level match of the prefix counts.
+    """
     sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
     for current, following in zip(sentences, sentences[1:], strict=False):
-        a, b = current.tokens, following.tokens
-        if not 1 <= len(a) <= options.false_start_max_words or len(a) >= len(b):
+        start = _abandoned_from(words, current, following.tokens, marks, options)
+        if start is None:
             continue
-        prefix = _common_prefix(a, b)
-        if prefix >= 2 and prefix >= 0.6 * len(a) or (len(a) == 1 and prefix == 1 and len(b) >= 3):
-            _set(
-                marks,
-                current.indices,
-                Mark(RemovalKind.FALSE_START, f"false start “{' '.join(a)}” restarted", 0.8),
-            )
+        abandoned = current.tokens[start:]
+        _set(
+            marks,
+            current.indices[start:],
+            Mark(RemovalKind.FALSE_START, f"false start “{' '.join(abandoned)}” restarted", 0.8),
+        )
+
+
+def _abandoned_from(
+    words: Sequence[Word],
+    current: Sentence,
+    following: Sequence[str],
+    marks: Marks,
+    options: CutOptions,
+) -> int | None:
+    """Earliest clause start from which the rest of `current` is restarted by `following`."""
+    for start in range(len(current.tokens)):
+        tail = current.tokens[start:]
+        if len(tail) > options.false_start_max_words or len(tail) >= len(following):
+            continue
+        if start > 0 and (len(tail) < 2 or not _opens_clause(words, current, start, marks)):
+            continue
+        if _restarted(tail, following):
+            return start
+        if start > 0 and len(tail) >= 3 and _retake_score(tail, following[: len(tail)]) >= 0.75:
+            return start
+    return None
+
+
+def _restarted(a: Sequence[str], b: Sequence[str]) -> bool:
+    prefix = _common_prefix(a, b)
+    if prefix >= 2 and prefix >= 0.6 * len(a):
+        return True
+    if len(a) == 1:
+        return prefix == 1 and len(b) >= 3
+    text_a, text_b = " ".join(a), " ".join(b)
+    head = text_b[: len(text_a)]
+    return len(text_a) >= 8 and SequenceMatcher(None, text_a, head, autojunk=False).ratio() >= 0.75
 
 
 def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
@@ -318,7 +393,7 @@ def _repair_at(
             again = pos + n + gap
             if tuple(tokens[again : again + n]) == tuple(gram) and again + n < len(tokens):
                 between = sentence.indices[pos:again]
-                if not any(ends_clause(words[i].text) for i in between[n - 1 :]):
+                if not any(ends_sentence(words[i].text) for i in between[n - 1 :]):
                     return again
     return None
 
@@ -327,26 +402,38 @@ def mark_uncued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions
     """Keep the last of consecutive near-identical sentences (a retake without a cue).
 
     Near-identical means a high token similarity *and* shared content words, so parallel
-    sentences ("A rough cut removes X. A rough cut keeps Y.") survive.
+    sentences ("A rough cut removes X. A rough cut keeps Y.") survive. The retake is compared
+    with the whole next sentence and with its opening, since ASR often runs sentences together.
     """
     sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
     for current, following in zip(sentences, sentences[1:], strict=False):
-        a, b = current.tokens, following.tokens
-        if len(a) < 3 or len(b) < 3:
+        a = current.tokens
+        if len(a) < 3 or len(following.tokens) < 3:
             continue
-        ratio = _similar(a, b)
-        ca, cb = content_words(a), content_words(b)
-        shared = len(ca & cb) / max(1, len(ca | cb))
-        covered = len(ca & cb) / max(1, len(ca))
-        if ratio >= options.retake_similarity and (
-            shared >= 0.6 or (covered >= 0.8 and len(a) < len(b))
-        ):
-            confidence = min(0.9, 0.4 + ratio * 0.5)
+        best = max(_retake_score(a, b) for b in (following.tokens, following.tokens[: len(a)]))
+        if best >= options.retake_similarity:
             _set(
                 marks,
                 current.indices,
-                Mark(RemovalKind.RETAKE, f"retake: said again as “{' '.join(b[:6])}…”", confidence),
+                Mark(
+                    RemovalKind.RETAKE,
+                    f"retake: said again as “{' '.join(following.tokens[:6])}…”",
+                    min(0.9, 0.4 + best * 0.5),
+                ),
             )
+
+
+def _retake_score(a: Sequence[str], b: Sequence[str]) -> float:
+    """Token similarity, or 0 when the content words differ too much (parallel sentences)."""
+    ca, cb = content_words(a), content_words(b)
+    if len(ca) < 3:
+        return 0.0
+    shared = len(ca & cb) / max(1, len(ca | cb))
+    covered = len(ca & cb) / max(1, len(ca))
+    if not (shared >= 0.6 or (covered >= 0.8 and len(a) < len(b))):
+        return 0.0
+    ratio = _similar(a, b)
+    return ratio if a[0] == b[0] or ratio >= 0.75 else 0.0
 
 
 def sentence_of(words: Sequence[Word], first: int, last: int) -> Sentence:

@@ -42,9 +42,11 @@ def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOp
     flat = [t for s in sentences for t in s]
     owner = [k for k, s in enumerate(sentences) for _ in s]
     takes: list[Take] = []
+    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(flat)
     for spoken in split_sentences(words, options.sentence_gap_us):
         live = _live_tokens(spoken, marks)
-        takes.extend(_takes(words, live, flat, owner, sentences, marks, options))
+        takes.extend(_takes(matcher, live, owner, sentences, marks, options))
     _choose_takes(takes, sentences, marks, options)
 
 
@@ -53,16 +55,15 @@ def _live_tokens(spoken: Sentence, marks: Marks) -> list[tuple[int, str]]:
 
 
 def _takes(
-    words: Sequence[Word],
+    matcher: SequenceMatcher[str],
     live: list[tuple[int, str]],
-    flat: list[str],
     owner: list[int],
     sentences: list[tuple[str, ...]],
     marks: Marks,
     options: CutOptions,
 ) -> list[Take]:
     tokens = [t for _, t in live]
-    matcher = SequenceMatcher(None, tokens, flat, autojunk=False)
+    matcher.set_seq1(tokens)
     assigned: list[int | None] = [None] * len(tokens)
     hits: list[int | None] = [None] * len(tokens)
     for block in matcher.get_matching_blocks():

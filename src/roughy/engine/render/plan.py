@@ -72,12 +72,13 @@ class RenderPlan:
     duration_us: int
     frame_rate: Fraction | None
     frame_count: int | None
+    source_frame_total: int | None
     width: int | None
     height: int | None
     video_kbps: int | None
     audio_kbps: int | None
     sample_rate: int | None
-    smart: bool = False
+    fade_ms: int = 5
 
 
 def build_segments(
@@ -107,6 +108,8 @@ def build_segments(
 def source_frames(info: MediaInfo, rate: Fraction) -> int:
     video = info.video
     assert video is not None
+    if video.frame_count and not needs_fps_filter(video):
+        return video.frame_count  # the container's sample count is exact for CFR
     duration = video.duration_us or info.duration_us
     return max(1, frame_count(duration, rate))
 
@@ -149,21 +152,20 @@ def output_sample_rate(audio: AudioInfo | None, fmt: str | None) -> int | None:
 
 
 def needs_fps_filter(video: VideoInfo) -> bool:
-    """CFR sources starting at zero are already on the grid; `fps` would only cost time (and it
-    drops the display matrix, see `plan_geometry`)."""
+    """CFR sources starting at zero are already on the grid; `fps` would only cost time."""
     return video.is_vfr or video.start_us > 0 or video.avg_frame_rate is None
 
 
 def plan_geometry(video: VideoInfo, preset: PresetSpec) -> Geometry:
     """Output size: tier on the shorter edge, aspect kept, even, never upscaled; or canvas crop.
 
-    Rotation stays metadata (display matrix) when possible; it is baked into the pixels when
-    cropping (done in display orientation) or when the `fps` filter runs, because ffmpeg loses
-    the display matrix through it.
+    Rotation is baked into the pixels (ffmpeg autorotate): through split/trim/concat ffmpeg only
+    keeps the display matrix when the first decoded frame is the first output frame, and upright
+    pixels display the same in every player.
     """
     if preset.canvas is not None:
         return _canvas_geometry(video, preset.canvas)
-    bake = video.rotation != 0 and needs_fps_filter(video)
+    bake = video.rotation != 0
     target = TIER_SHORT_EDGE.get(preset.output.resolution or "", 0)
     w, h = (video.display_width, video.display_height) if bake else (video.width, video.height)
     source_size = (w, h)
@@ -236,7 +238,7 @@ def plan_render(
         )
     if not spec.is_video and info.audio is None:
         raise EngineError(f"{spec.format} output needs an audio stream", code="no_audio_stream")
-    segments, rate, _ = build_segments(info, cut, video=spec.is_video)
+    segments, rate, total = build_segments(info, cut, video=spec.is_video)
     if not segments:
         raise EngineError("the cut keeps nothing of the source", code="empty_cut")
     sample_rate = output_sample_rate(info.audio, spec.format)
@@ -269,11 +271,13 @@ def plan_render(
         duration_us=duration_us,
         frame_rate=rate,
         frame_count=frames,
+        source_frame_total=total if rate else None,
         width=geometry.width if geometry else None,
         height=geometry.height if geometry else None,
         video_kbps=v_kbps,
         audio_kbps=a_kbps,
         sample_rate=sample_rate,
+        fade_ms=spec.fade_ms,
     )
 
 
@@ -397,6 +401,7 @@ def filter_graph(
     sample_rate: int | None,
     fade_ms: int,
     total_samples: int | None,
+    audio_input: str = "0:a:0",
 ) -> str:
     """One filter_complex: split the source, trim/atrim each kept piece, fade joins, concat."""
     n = len(segments)
@@ -416,7 +421,9 @@ def filter_graph(
     if sample_rate is not None:
         outs = "".join(f"[a{i}]" for i in range(n))
         pad = f",apad=whole_len={total_samples}" if total_samples else ""
-        parts.append(f"[0:a:0]aresample={sample_rate}:async=1:first_pts=0{pad},asplit={n}{outs}")
+        parts.append(
+            f"[{audio_input}]aresample={sample_rate}:async=1:first_pts=0{pad},asplit={n}{outs}"
+        )
         fade = round(sample_rate * fade_ms / 1000)
         for i, seg in enumerate(segments):
             parts.append(f"[a{i}]{_audio_segment_chain(seg, fade)}[sa{i}]")

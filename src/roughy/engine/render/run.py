@@ -54,6 +54,8 @@ def render(
     full re-encode runs. Raises `MediaUnreadable`, `EngineCancelled` or `EngineError`.
     """
     info = probe(source)
+    if on_progress is not None:
+        on_progress = _monotonic(on_progress)
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.part")
     work = Path(tempfile.mkdtemp(prefix=".roughy-render-", dir=destination.parent))
@@ -92,6 +94,18 @@ def _render_to(
     return plan, False
 
 
+def _monotonic(callback: ProgressCallback) -> ProgressCallback:
+    """Never report going backwards (a smart render that falls back restarts at zero)."""
+    high = [0.0]
+
+    def report(fraction: float) -> None:
+        if fraction >= high[0]:
+            high[0] = fraction
+            callback(fraction)
+
+    return report
+
+
 def execute(
     steps: tuple[FfmpegStep, ...],
     on_progress: ProgressCallback | None,
@@ -124,6 +138,19 @@ def execute(
         done += step.weight
 
 
+def _frames_ok(plan: RenderPlan, frames: int) -> bool:
+    """Exact, except that a cut running to the source's end may lose the last frame of a VFR or
+    oddly timed source, whose frame total is estimated from its duration."""
+    if frames == plan.frame_count:
+        return True
+    last = plan.segments[-1].frame_end if plan.segments else None
+    return (
+        last == plan.source_frame_total
+        and plan.frame_count is not None
+        and (abs(frames - plan.frame_count) <= 1)
+    )
+
+
 def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool) -> RenderResult:
     try:
         out = probe(partial)
@@ -132,7 +159,7 @@ def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool
             f"render produced an unreadable file: {exc}", code="render_invalid"
         ) from exc
     frames = out.video.frame_count if out.video else None
-    if plan.frame_count is not None and frames is not None and frames != plan.frame_count:
+    if plan.frame_count is not None and frames is not None and not _frames_ok(plan, frames):
         raise EngineError(
             f"render has {frames} frames, planned {plan.frame_count}", code="render_invalid"
         )

@@ -10,11 +10,30 @@ import re
 import zlib
 from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import accumulate
 
 from roughy.engine.types import Span, Word
 
 FILLER_WORDS = frozenset(
-    {"um", "umm", "uhm", "uh", "uhh", "er", "erm", "err", "hmm", "hm", "mm", "mmm", "ah", "ahh"}
+    {
+        "um",
+        "umm",
+        "uhm",
+        "uh",
+        "uhh",
+        "er",
+        "erm",
+        "err",
+        "hmm",
+        "hm",
+        "mm",
+        "mmm",
+        "ah",
+        "ahh",
+        "eh",
+        "ehm",
+        "em",
+    }
 )
 _MIN_WORD_US = 40_000
 _TOKEN = re.compile(r"[^\w']+")
@@ -92,6 +111,10 @@ def _overlapping(word: Word, speech: Sequence[Span], starts: list[int]) -> list[
 
 def _clamp_word(word: Word, speech: Sequence[Span], starts: list[int]) -> Word:
     spans = _overlapping(word, speech, starts)
+    while len(spans) > 1 and _share(word, spans[-1]) < 0.5:
+        spans.pop()
+    while len(spans) > 1 and _share(word, spans[0]) < 0.5:
+        spans.pop(0)
     if not spans:
         return word
     start = max(word.start_us, spans[0].start_us)
@@ -101,33 +124,42 @@ def _clamp_word(word: Word, speech: Sequence[Span], starts: list[int]) -> Word:
     return Word(word.text, start, end, word.probability)
 
 
-def refine_fillers(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
-    """Pull a late filler back to the start of the voiced island it sits in.
+def _share(word: Word, island: Span) -> float:
+    """Share of a voiced island inside the word (islands mostly outside belong elsewhere)."""
+    inside = min(word.end_us, island.end_us) - max(word.start_us, island.start_us)
+    return inside / max(1, island.duration_us)
 
-    Whisper tends to place a filler up to ~0.8 s late; the island that holds it starts where the
-    speaker actually said it, provided that island begins after the previous word ended.
+
+def refine_fillers(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
+    """Move a late filler onto the wordless voiced island where it was actually said.
+
+    Whisper tends to report a filler up to ~0.8 s late, often on top of the next word. The
+    filler's island is the last island without another word that starts after the previous word
+    ended, no earlier than 1 s before the reported start.
     """
     out = list(words)
+    centres = sorted((w.start_us + w.end_us) // 2 for w in out)
     starts = [s.start_us for s in speech]
     for i, word in enumerate(out):
         if not is_filler(word.text):
             continue
-        islands = _overlapping(word, speech, starts)
         previous_end = out[i - 1].end_us if i > 0 else 0
-        candidates = [s for s in islands if s.start_us >= previous_end]
+        lower = max(previous_end - 20_000, word.start_us - 1_000_000)
+        own = (word.start_us + word.end_us) // 2
+        first = bisect_left(starts, lower)
+        last = bisect_left(starts, word.end_us)
+        candidates = [s for s in speech[first:last] if not _holds_other(s, centres, own)]
         if not candidates:
-            index = bisect_left(starts, word.start_us) - 1
-            before = speech[index] if index >= 0 else None
-            if before is None or before.start_us < previous_end:
-                continue
-            candidates = [before]
-        island = candidates[0]
-        next_start = out[i + 1].start_us if i + 1 < len(out) else island.end_us
-        end = min(max(island.end_us, island.start_us + _MIN_WORD_US), max(next_start, word.end_us))
-        out[i] = Word(
-            word.text, island.start_us, max(end, island.start_us + _MIN_WORD_US), word.probability
-        )
+            continue
+        island = candidates[-1]
+        end = max(island.end_us, island.start_us + _MIN_WORD_US)
+        out[i] = Word(word.text, island.start_us, end, word.probability)
     return out
+
+
+def _holds_other(island: Span, centres: list[int], own: int) -> bool:
+    first = bisect_left(centres, island.start_us)
+    return any(c != own for c in centres[first : bisect_left(centres, island.end_us)])
 
 
 def uncovered_speech(words: Sequence[Word], speech: Sequence[Span], *, min_us: int) -> list[Span]:
@@ -139,10 +171,15 @@ def uncovered_speech(words: Sequence[Word], speech: Sequence[Span], *, min_us: i
         else:
             merged.append(span)
     holes: list[Span] = []
+    ordered = sorted(words, key=lambda w: w.start_us)
+    reach = list(accumulate((w.end_us for w in ordered), max))
     for span in merged:
         cursor = span.start_us
-        for word in words:
-            if word.end_us <= cursor or word.start_us >= span.end_us:
+        index = bisect_left(reach, cursor + 1)
+        while index < len(ordered) and ordered[index].start_us < span.end_us:
+            word = ordered[index]
+            index += 1
+            if word.end_us <= cursor:
                 continue
             if word.start_us - cursor >= min_us:
                 holes.append(Span(cursor, word.start_us))

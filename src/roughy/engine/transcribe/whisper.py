@@ -13,10 +13,10 @@ import numpy as np
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, load_analysis_audio, speech_spans
 from roughy.engine.transcribe.guards import (
     clamp_to_speech,
-    uncovered_speech,
     collapse_loops,
     is_hallucinated,
     refine_fillers,
+    uncovered_speech,
 )
 from roughy.engine.transcribe.models import WhisperModelSpec, check_model_dir
 from roughy.engine.types import (

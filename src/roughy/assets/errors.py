@@ -1,0 +1,9 @@
+from roughy.errors import Conflict, NotFound
+
+
+class AssetNotFound(NotFound):
+    default_message = "Asset not found."
+
+
+class AssetNotUploaded(Conflict):
+    code, default_message = "asset_not_uploaded", "The asset's bytes have not been uploaded yet."

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.assets.models import Asset
+from roughy.kit.pagination import PageParams, Slice
+from roughy.projects.models import Project
+
+
+async def add(session: AsyncSession, asset: Asset) -> Asset:
+    session.add(asset)
+    await session.flush()
+    return asset
+
+
+async def get(session: AsyncSession, asset_id: str, *, for_update: bool = False) -> Asset | None:
+    query = select(Asset).where(Asset.id == asset_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_owned(
+    session: AsyncSession, user_id: str, asset_id: str, *, for_update: bool = False
+) -> Asset | None:
+    query = select(Asset).where(Asset.id == asset_id, Asset.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_owned(
+    session: AsyncSession,
+    user_id: str,
+    page: PageParams,
+    *,
+    project_id: str | None = None,
+    states: Sequence[str] | None = None,
+    include_deleted: bool = False,
+    origin: str | None = None,
+) -> Slice[Asset]:
+    where = [Asset.user_id == user_id]
+    if project_id is not None:
+        where.append(Asset.project_id == project_id)
+    if states is not None:
+        where.append(Asset.state.in_(list(states)))
+    if not include_deleted:
+        where.append(Asset.deleted_at.is_(None))
+    if origin is not None:
+        where.append(Asset.origin == origin)
+    total = await session.scalar(select(func.count()).select_from(Asset).where(*where))
+    rows = await session.execute(
+        select(Asset)
+        .where(*where)
+        .order_by(Asset.created_at.desc(), Asset.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+
+
+async def pending_payment_oldest_first(session: AsyncSession, user_id: str) -> list[Asset]:
+    rows = await session.execute(
+        select(Asset)
+        .where(Asset.user_id == user_id, Asset.state == "pending_payment")
+        .order_by(Asset.pending_payment_at.asc().nulls_first(), Asset.created_at.asc())
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def unpaid_since(session: AsyncSession, before: datetime) -> list[Asset]:
+    rows = await session.execute(
+        select(Asset)
+        .where(Asset.state == "pending_payment", Asset.pending_payment_at < before)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())
+
+
+async def soft_deleted_since(session: AsyncSession, before: datetime) -> list[Asset]:
+    rows = await session.execute(
+        select(Asset).where(Asset.deleted_at < before).with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())
+
+
+async def delete_asset(session: AsyncSession, asset_id: str) -> None:
+    await session.execute(delete(Asset).where(Asset.id == asset_id))
+
+
+async def default_project_id(session: AsyncSession, user_id: str, name: str) -> str | None:
+    """The user's oldest project called `name` (read-only look-up of the projects table)."""
+    return await session.scalar(
+        select(Project.id)
+        .where(Project.user_id == user_id, Project.name == name)
+        .order_by(Project.created_at.asc())
+        .limit(1)
+    )

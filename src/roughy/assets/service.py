@@ -1,0 +1,459 @@
+"""Asset rules: creation, the preparation outcome (ready / pending_payment / failed), billing once
+per asset, deletes, purges, and how an asset is shown on each API surface. Never commits."""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.assets import repository as repo
+from roughy.assets.errors import AssetNotFound, AssetNotUploaded
+from roughy.assets.models import Asset
+from roughy.assets.schemas import Asset as AssetOut
+from roughy.assets.schemas import (
+    AssetState,
+    AssetSummary,
+    LegacyAsset,
+    LegacyAssetState,
+    LegacyAssetSummary,
+)
+from roughy.auth.models import User
+from roughy.config import Settings
+from roughy.credits import service as credits
+from roughy.errors import InsufficientCredits, PayloadTooLarge
+from roughy.jobs import defer
+from roughy.kit.clock import utcnow
+from roughy.kit.db import advisory_xact_lock
+from roughy.kit.ids import new_id, parse_id
+from roughy.kit.pagination import PageParams, Slice
+from roughy.projects import service as projects
+from roughy.projects.schemas import ProjectCreate
+from roughy.storage import Storage
+from roughy.storage.signing import signed_download_url
+from roughy.webhooks import service as webhooks
+
+log = logging.getLogger(__name__)
+
+MIN_UPLOAD_BYTES = 64
+MAX_UPLOAD_BYTES = 50 * 1024**3
+PURGE_AFTER = timedelta(days=30)
+DEFAULT_PROJECT_NAME = "Pipeline uploads"
+_DEFAULT_PROJECT_LOCK = 7302
+_US_PER_MINUTE = 60_000_000
+_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready", "failed"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Where an asset's bytes live
+
+
+def asset_prefix(project_id: str, asset_id: str) -> str:
+    """Everything stored for one asset (source, analysis audio, derived files)."""
+    return f"projects/{project_id}/assets/{asset_id}/"
+
+
+def source_key(asset: Asset) -> str:
+    return f"{asset_prefix(asset.project_id, asset.id)}source.{asset.extension or 'bin'}"
+
+
+def analysis_audio_key(asset: Asset) -> str:
+    return f"{asset_prefix(asset.project_id, asset.id)}analysis.wav"
+
+
+def staging_dir(settings: Settings) -> Path:
+    """Local bytes of unfinished uploads (tus `.part` files, presigned PUTs in flight)."""
+    return settings.data_dir.resolve() / "uploads"
+
+
+def staging_path(settings: Settings, upload_id: str) -> Path:
+    return staging_dir(settings) / f"{upload_id}.part"
+
+
+def credits_for(duration_us: int) -> int:
+    """1 credit per started minute of source media."""
+    return max(1, math.ceil(duration_us / _US_PER_MINUTE))
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation and look-ups
+
+
+def check_upload_length(length: int) -> None:
+    if length > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"Uploads are limited to {MAX_UPLOAD_BYTES} bytes (50 GiB).")
+
+
+async def require_positive_balance(session: AsyncSession, user_id: str, settings: Settings) -> None:
+    if settings.billing_enabled and await credits.balance(session, user_id) <= 0:
+        raise InsufficientCredits("Your credit balance is empty; top up to start an upload.")
+
+
+async def open_asset(
+    session: AsyncSession,
+    user: User,
+    *,
+    project_id: str,
+    upload_length: int | None,
+    surface: str,
+    language: str | None = None,
+    type: str | None = None,
+    content_type: str | None = None,
+    filename: str | None = None,
+    asset_id: str | None = None,
+) -> Asset:
+    """A new asset in `pending_upload` (the caller opens its upload with the same id)."""
+    project = await projects.get(session, user, project_id)
+    return await repo.add(
+        session,
+        Asset(
+            id=asset_id or new_id(),
+            user_id=user.id,
+            project_id=project.id,
+            origin="upload",
+            surface=surface,
+            state=AssetState.PENDING_UPLOAD.value,
+            upload_length=upload_length,
+            language=language,
+            type=type,
+            content_type=content_type,
+            filename=filename,
+        ),
+    )
+
+
+async def default_project_id(session: AsyncSession, user: User) -> str:
+    """/api/v1 assets have no project: they live in a per-user project made on first use."""
+    await advisory_xact_lock(session, _DEFAULT_PROJECT_LOCK, user.id)
+    found = await repo.default_project_id(session, user.id, DEFAULT_PROJECT_NAME)
+    if found is not None:
+        return found
+    project = await projects.create(session, user, ProjectCreate(name=DEFAULT_PROJECT_NAME))
+    return project.id
+
+
+async def get_owned(
+    session: AsyncSession,
+    user_id: str,
+    asset_id: str,
+    *,
+    include_deleted: bool = False,
+    for_update: bool = False,
+) -> Asset:
+    asset = None
+    if parse_id(asset_id) is not None:
+        asset = await repo.get_owned(session, user_id, asset_id, for_update=for_update)
+    if asset is None or (asset.deleted_at is not None and not include_deleted):
+        raise AssetNotFound()
+    return asset
+
+
+async def load(session: AsyncSession, asset_id: str, *, for_update: bool = False) -> Asset | None:
+    return await repo.get(session, asset_id, for_update=for_update)
+
+
+async def list_public(
+    session: AsyncSession,
+    user_id: str,
+    page: PageParams,
+    *,
+    project_id: str | None,
+    state: AssetState | None,
+) -> Slice[Asset]:
+    if project_id is not None and parse_id(project_id) is None:
+        return Slice(rows=[], total=0)
+    return await repo.list_owned(
+        session,
+        user_id,
+        page,
+        project_id=project_id,
+        states=[state.value] if state is not None else None,
+        origin="upload",
+    )
+
+
+_LEGACY_FILTERS: dict[LegacyAssetState, list[str]] = {
+    LegacyAssetState.PENDING_UPLOAD: ["pending_upload"],
+    LegacyAssetState.READY: ["processing", "pending_payment", "ready"],
+    LegacyAssetState.FAILED: ["failed"],
+}
+
+
+async def list_legacy(
+    session: AsyncSession, user_id: str, page: PageParams, state: LegacyAssetState | None
+) -> Slice[Asset]:
+    """Default (no state): pending_upload + ready, as the old API did."""
+    if state is LegacyAssetState.DELETED:
+        return await repo.list_owned(
+            session, user_id, page, states=["deleted"], include_deleted=True
+        )
+    states = (
+        _LEGACY_FILTERS[state]
+        if state is not None
+        else _LEGACY_FILTERS[LegacyAssetState.PENDING_UPLOAD]
+        + _LEGACY_FILTERS[LegacyAssetState.READY]
+    )
+    return await repo.list_owned(session, user_id, page, states=states)
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload progress
+
+
+def record_sniff(asset: Asset, *, type: str, extension: str, content_type: str) -> None:
+    """Byte-derived fields, set once the first chunk has been seen."""
+    asset.type = asset.type or type
+    asset.extension = extension
+    asset.content_type = asset.content_type or content_type
+
+
+async def mark_uploaded(session: AsyncSession, asset: Asset, size_bytes: int) -> None:
+    """All bytes are in: `processing`, and exactly one `assets.prepare` in this transaction."""
+    if asset.state != AssetState.PENDING_UPLOAD.value:
+        return
+    asset.state = AssetState.PROCESSING.value
+    asset.size_bytes = size_bytes
+    if asset.extension is None:
+        asset.extension = _extension_from_filename(asset.filename) or "bin"
+    asset.storage_key = source_key(asset)
+    await session.flush()
+    await defer(session, "assets.prepare", queue="cpu", asset_id=asset.id)
+
+
+def _extension_from_filename(filename: str | None) -> str | None:
+    if not filename or "." not in filename:
+        return None
+    suffix = filename.rsplit(".", 1)[1].lower()
+    return suffix if suffix.isalnum() and len(suffix) <= 8 else None
+
+
+async def confirm_presigned(
+    session: AsyncSession, user_id: str, asset_id: str, storage: Storage
+) -> Asset:
+    """Presigned flow, step 3: the PUT landed, so preparation starts. Idempotent."""
+    asset = await get_owned(session, user_id, asset_id, for_update=True)
+    if asset.state != AssetState.PENDING_UPLOAD.value:
+        return asset
+    key = source_key(asset)
+    if asset.extension is None or not await anyio.to_thread.run_sync(storage.exists, key):
+        raise AssetNotUploaded("Upload the file with the signed PUT URL before confirming.")
+    size = await anyio.to_thread.run_sync(storage.size, key)
+    await mark_uploaded(session, asset, size)
+    return asset
+
+
+# ---------------------------------------------------------------------------------------------
+# Deletes
+
+
+async def remove(session: AsyncSession, asset: Asset) -> None:
+    """Rows now (derived rows cascade), bytes in a job queued in this transaction."""
+    await repo.delete_asset(session, asset.id)
+    await defer(
+        session,
+        "storage.delete_prefix",
+        queue="io",
+        prefix=asset_prefix(asset.project_id, asset.id),
+    )
+
+
+async def delete(session: AsyncSession, user_id: str, asset_id: str) -> None:
+    asset = await get_owned(session, user_id, asset_id, for_update=True)
+    await remove(session, asset)
+
+
+async def soft_delete(session: AsyncSession, user_id: str, asset_id: str) -> None:
+    """/api/v1 delete: `deleted` now, bytes purged after the 30-day grace. Idempotent."""
+    asset = await get_owned(session, user_id, asset_id, include_deleted=True, for_update=True)
+    if asset.deleted_at is None:
+        asset.deleted_at = utcnow()
+        asset.state = "deleted"
+        await session.flush()
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Unpaid assets and soft-deleted ones, 30 days on: rows and bytes go."""
+    cutoff = utcnow() - PURGE_AFTER
+    doomed = await repo.unpaid_since(session, cutoff) + await repo.soft_deleted_since(
+        session, cutoff
+    )
+    for asset in doomed:
+        await remove(session, asset)
+    return len(doomed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preparation outcome and billing
+
+
+async def fail(session: AsyncSession, asset_id: str, *, code: str, message: str) -> None:
+    asset = await repo.get(session, asset_id, for_update=True)
+    if asset is None or asset.state != AssetState.PROCESSING.value:
+        return
+    asset.state = AssetState.FAILED.value
+    asset.error_code = code
+    asset.error_message = message[:2000]
+    await session.flush()
+    await webhooks.emit(
+        session,
+        user_id=asset.user_id,
+        event_type="asset.failed",
+        data={"entity_id": asset.id, "asset_id": asset.id},
+    )
+
+
+async def settle(
+    session: AsyncSession,
+    asset_id: str,
+    *,
+    duration_us: int,
+    media_info: dict[str, Any],
+    analysis_key: str,
+    billing_enabled: bool,
+) -> str | None:
+    """Record what preparation measured, then charge once: ready, or pending_payment when the
+    balance is short. /api/v1 assets are billed by their pipelines, never here."""
+    asset = await repo.get(session, asset_id, for_update=True)
+    if asset is None or asset.state != AssetState.PROCESSING.value:
+        return None
+    asset.duration_us = duration_us
+    asset.media_info = media_info
+    asset.analysis_audio_key = analysis_key
+    charge = billing_enabled and asset.surface == "v1"
+    if charge and not await credits.try_consume_asset(
+        session, asset.user_id, asset.id, credits_for(duration_us)
+    ):
+        asset.state = AssetState.PENDING_PAYMENT.value
+        asset.pending_payment_at = utcnow()
+        await session.flush()
+        await webhooks.emit(
+            session,
+            user_id=asset.user_id,
+            event_type="asset.pending_payment",
+            data={"entity_id": asset.id, "asset_id": asset.id},
+        )
+        return asset.state
+    await _make_ready(session, asset, previous_state=AssetState.PROCESSING.value)
+    return asset.state
+
+
+async def _make_ready(session: AsyncSession, asset: Asset, *, previous_state: str) -> None:
+    asset.state = AssetState.READY.value
+    asset.ready_at = utcnow()
+    asset.pending_payment_at = None
+    await session.flush()
+    await webhooks.emit(
+        session,
+        user_id=asset.user_id,
+        event_type="asset.ready",
+        data={"entity_id": asset.id, "asset_id": asset.id, "previous_state": previous_state},
+    )
+
+
+async def activate_pending_payment(session: AsyncSession, user_id: str) -> list[str]:
+    """After a top-up: charge waiting assets oldest first, stopping at the first one the balance
+    cannot cover (a newer, cheaper asset never jumps the queue)."""
+    activated: list[str] = []
+    for asset in await repo.pending_payment_oldest_first(session, user_id):
+        amount = credits_for(asset.duration_us or 0)
+        if not await credits.try_consume_asset(session, user_id, asset.id, amount):
+            break
+        await _make_ready(session, asset, previous_state=AssetState.PENDING_PAYMENT.value)
+        activated.append(asset.id)
+    return activated
+
+
+# ---------------------------------------------------------------------------------------------
+# Presentation
+
+
+def duration_seconds(duration_us: int | None) -> str | None:
+    if duration_us is None:
+        return None
+    return str((Decimal(duration_us) / Decimal(1_000_000)).quantize(Decimal("0.001")))
+
+
+def _download_url(asset: Asset, settings: Settings) -> str | None:
+    if asset.storage_key is None or asset.state not in _BYTES_READY_STATES:
+        return None
+    url, _ = signed_download_url(
+        settings.base_url,
+        settings.signing_key,
+        key=asset.storage_key,
+        content_type=asset.content_type or "application/octet-stream",
+        filename=asset.filename or f"{asset.id}.{asset.extension or 'bin'}",
+        ttl_seconds=settings.download_url_ttl_seconds,
+    )
+    return url
+
+
+def upload_url(settings: Settings, upload_id: str) -> str:
+    return f"{settings.base_url}/v1/uploads/{upload_id}"
+
+
+def _summary_fields(asset: Asset) -> dict[str, Any]:
+    measured = asset.state in ("ready", "pending_payment")
+    return {
+        "id": asset.id,
+        "project_id": asset.project_id,
+        "type": asset.type,
+        "state": asset.state,
+        "extension": asset.extension,
+        "size_bytes": None if asset.state == "pending_upload" else asset.size_bytes,
+        "content_type": asset.content_type,
+        "duration_seconds": duration_seconds(asset.duration_us) if measured else None,
+        "language": asset.language,
+        "cuttable": asset.state == "ready",
+        "created_at": asset.created_at,
+    }
+
+
+def public_summary(asset: Asset) -> AssetSummary:
+    return AssetSummary(**_summary_fields(asset))
+
+
+def public_detail(asset: Asset, settings: Settings) -> AssetOut:
+    pending = asset.state == "pending_upload"
+    return AssetOut(
+        **_summary_fields(asset),
+        error_code=asset.error_code,
+        error_message=asset.error_message,
+        upload_url=upload_url(settings, asset.id) if pending else None,
+        download_url=None if pending else _download_url(asset, settings),
+    )
+
+
+def legacy_state(asset: Asset) -> LegacyAssetState:
+    if asset.deleted_at is not None:
+        return LegacyAssetState.DELETED
+    if asset.state == "pending_upload":
+        return LegacyAssetState.PENDING_UPLOAD
+    if asset.state == "failed":
+        return LegacyAssetState.FAILED
+    return LegacyAssetState.READY
+
+
+def legacy_summary(asset: Asset) -> LegacyAssetSummary:
+    return LegacyAssetSummary(
+        id=asset.id,
+        type=asset.type,
+        state=legacy_state(asset),
+        size_bytes=None if asset.state == "pending_upload" else asset.size_bytes,
+        content_type=asset.content_type,
+        duration_seconds=duration_seconds(asset.duration_us),
+        created_at=asset.created_at,
+    )
+
+
+def legacy_detail(asset: Asset, settings: Settings) -> LegacyAsset:
+    summary = legacy_summary(asset)
+    url = None
+    if summary.state not in (LegacyAssetState.PENDING_UPLOAD, LegacyAssetState.DELETED):
+        url = _download_url(asset, settings)
+    return LegacyAsset(**summary.model_dump(), download_url=url)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roughy.kit.clock import utcnow
+from roughy.kit.db import Base, CreatedAt
+from roughy.kit.ids import new_id
+
+
+class Cut(CreatedAt, Base):
+    """A rough-cut decision for one asset. states: pending -> processing -> completed | failed.
+
+    Idempotent on (asset, script): `script_key` is the sha256 of the script ("" without one) and
+    is unique per asset among cuts that have not failed, so a failed cut can be asked for again.
+    `document` is the engine's CutDocument (`to_dict`) once completed.
+    """
+
+    __tablename__ = "cuts"
+    __table_args__ = (
+        Index("ix_cuts_user_created", "user_id", "created_at"),
+        Index("ix_cuts_asset_created", "asset_id", "created_at"),
+        Index(
+            "uq_cuts_asset_script_live",
+            "asset_id",
+            "script_key",
+            unique=True,
+            postgresql_where=text("state <> 'failed'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    script: Mapped[str | None] = mapped_column(Text)
+    script_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    progress: Mapped[float | None] = mapped_column(Float)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class Transcript(CreatedAt, Base):
+    """The word-timed transcript of an asset by one model, cached so re-cuts skip the ASR."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (UniqueConstraint("asset_id", "model", name="uq_transcripts_asset_model"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(255), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from roughy.auth.dependencies import CurrentUser
+from roughy.cuts import service
+from roughy.cuts.schemas import Cut, CutCreate, CutState, CutSummary, ExportFormat, SubtitleFormat
+from roughy.deps import SessionDep
+from roughy.kit.pagination import Page, PageDep
+from roughy.webhooks.openapi import error_responses
+
+router = APIRouter(prefix="/v1/cuts", tags=["Cuts"])
+
+CREATE_CONFLICTS = (
+    "asset_processing (the asset is still being prepared; honour Retry-After), "
+    "asset_payment_required (pending_payment), asset_failed (failed)"
+)
+EXPORT_CONFLICTS = "unsupported_format: unknown format, or the cut is not completed"
+
+
+@router.post(
+    "",
+    response_model=Cut,
+    status_code=201,
+    responses={
+        200: {"model": Cut, "description": "The existing cut of the same asset and script."},
+        201: {"description": "A new cut; `Location` points at it."},
+        **error_responses(404, 409, s409=CREATE_CONFLICTS),
+    },
+    summary="Cut an asset",
+    description="Idempotent on (asset, script): an identical request returns the existing cut "
+    "(200) instead of starting another. A failed cut does not count: asking again starts anew.",
+)
+async def create_cut(
+    body: CutCreate, user: CurrentUser, session: SessionDep, response: Response
+) -> object:
+    cut, created = await service.create(session, user, body)
+    if created:
+        response.headers["Location"] = f"/v1/cuts/{cut.id}"
+    else:
+        response.status_code = 200
+    return service.present(cut)
+
+
+@router.get(
+    "",
+    response_model=Page[CutSummary],
+    responses=error_responses(),
+    summary="List cuts",
+    description="Newest first; the plan (segments) is on the detail only.",
+)
+async def list_cuts(
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    asset_id: Annotated[UUID | None, Query()] = None,
+    project_id: Annotated[UUID | None, Query()] = None,
+    state: Annotated[CutState | None, Query()] = None,
+) -> object:
+    found = await service.list_cuts(
+        session,
+        user,
+        page,
+        asset_id=str(asset_id) if asset_id else None,
+        project_id=str(project_id) if project_id else None,
+        state=state,
+    )
+    items = [service.present(c, detail=False) for c in found.rows]
+    return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/{cut_id}",
+    response_model=Cut,
+    responses=error_responses(404),
+    summary="Get a cut",
+)
+async def get_cut(cut_id: str, user: CurrentUser, session: SessionDep) -> object:
+    return service.present(await service.get(session, user, cut_id))
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+FILE_RESPONSE = {
+    "description": "The exported file, as an attachment.",
+    "content": {
+        "application/xml": {},
+        "text/plain": {},
+        "application/json": {},
+        "application/vnd.opentimelineio+json": {},
+    },
+}
+
+
+@router.get(
+    "/{cut_id}/export",
+    response_class=Response,
+    responses={200: FILE_RESPONSE, **error_responses(404, 409, s409=EXPORT_CONFLICTS)},
+    summary="Export a cut to an editor",
+    description="The kept-segment plan as an editor timeline: `fcpxml` (Final Cut Pro, "
+    "application/xml), `xmeml` (Premiere/Resolve XML, application/xml, .xml), `edl` (CMX 3600, "
+    "text/plain), `otio` (OpenTimelineIO, application/vnd.opentimelineio+json) or `json` (the "
+    "cut document, application/json).",
+)
+async def export_cut(
+    cut_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    format: Annotated[
+        str,
+        Query(
+            description="fcpxml | xmeml | edl | otio | json",
+            json_schema_extra={"examples": [f.value for f in ExportFormat]},
+        ),
+    ],
+) -> Response:
+    exported = await service.export(session, user, cut_id, format, subtitle=False)
+    return _download(exported.content, exported.media_type, exported.filename)
+
+
+@router.get(
+    "/{cut_id}/subtitle/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The caption file, as an attachment.",
+            "content": {"application/x-subrip": {}, "text/vtt": {}},
+        },
+        **error_responses(404, 409, s409=EXPORT_CONFLICTS),
+    },
+    summary="Export a cut's subtitle as SRT or VTT",
+    description="Captions of the words the cut keeps, retimed to the cut's output timeline.",
+)
+async def export_subtitle(
+    cut_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    format: Annotated[
+        str,
+        Query(
+            description="srt | vtt",
+            json_schema_extra={"examples": [f.value for f in SubtitleFormat]},
+        ),
+    ] = "srt",
+) -> Response:
+    exported = await service.export(session, user, cut_id, format, subtitle=True)
+    return _download(exported.content, exported.media_type, exported.filename)

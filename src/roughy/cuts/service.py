@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.assets.models import Asset
+from roughy.auth.models import User
+from roughy.cuts import repository as repo
+from roughy.cuts.analysis import media_facts
+from roughy.cuts.errors import (
+    AssetFailed,
+    AssetNotFound,
+    AssetPaymentRequired,
+    AssetProcessing,
+    CutNotFound,
+    UnsupportedFormat,
+)
+from roughy.cuts.models import Cut
+from roughy.cuts.schemas import CutCreate, CutState, ExportFormat, SubtitleFormat
+from roughy.engine.export import ExportSource, export_cut
+from roughy.engine.types import CutDocument, EngineError
+from roughy.errors import Conflict
+from roughy.jobs import defer
+from roughy.kit.db import advisory_xact_lock
+from roughy.kit.ids import parse_id
+from roughy.kit.pagination import PageParams, Slice
+
+LOCK_NAMESPACE = 7306
+RETRY_AFTER_SECONDS = 10
+
+
+def script_key(script: str | None) -> str:
+    return "" if script is None else hashlib.sha256(script.encode()).hexdigest()
+
+
+def seconds(us: int) -> str:
+    """Microseconds as a decimal string of seconds with six places (`"12.340000"`)."""
+    return str(Decimal(int(us)).scaleb(-6).quantize(Decimal("0.000001")))
+
+
+async def get_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
+    asset = None
+    if parse_id(asset_id) is not None:
+        asset = await repo.get_asset_owned(session, user.id, asset_id, for_share=True)
+    if asset is None or asset.state == "deleted":
+        raise AssetNotFound()
+    return asset
+
+
+async def get_asset_any_state(session: AsyncSession, asset_id: str) -> Asset | None:
+    """The asset by id, whoever owns it (for rows already known to belong to the caller)."""
+    return await repo.get_asset(session, asset_id)
+
+
+def require_cuttable(asset: Asset) -> None:
+    """Cuttable = prepared and paid (`ready`)."""
+    if asset.state in ("pending_upload", "processing"):
+        raise AssetProcessing(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if asset.state == "pending_payment":
+        raise AssetPaymentRequired()
+    if asset.state == "failed":
+        raise AssetFailed()
+    if asset.state != "ready":
+        raise Conflict(f"The asset is {asset.state}.")
+    if asset.origin != "upload":
+        raise Conflict("Only uploaded source media can be cut.")
+
+
+async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cut, bool]:
+    """The cut of (asset, script): (existing, False) or (new, True). A failed cut does not
+    count, so asking again after a failure starts a fresh one."""
+    asset = await get_asset(session, user, str(body.asset_id))
+    require_cuttable(asset)
+    script = body.script if body.script else None
+    key = script_key(script)
+    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
+    existing = await repo.find_live(session, asset.id, key)
+    if existing is not None:
+        return existing, False
+    cut = await repo.add(
+        session,
+        Cut(
+            user_id=user.id,
+            project_id=asset.project_id,
+            asset_id=asset.id,
+            script=script,
+            script_key=key,
+            state=CutState.PENDING.value,
+        ),
+    )
+    await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
+    return cut, True
+
+
+async def get_any(session: AsyncSession, cut_id: str) -> Cut | None:
+    """The cut by id, whoever owns it (for rows already known to belong to the caller)."""
+    return await repo.get(session, cut_id)
+
+
+async def get(session: AsyncSession, user: User, cut_id: str) -> Cut:
+    cut = None
+    if parse_id(cut_id) is not None:
+        cut = await repo.get_owned(session, user.id, cut_id)
+    if cut is None:
+        raise CutNotFound()
+    return cut
+
+
+async def list_cuts(
+    session: AsyncSession,
+    user: User,
+    page: PageParams,
+    *,
+    asset_id: str | None = None,
+    project_id: str | None = None,
+    state: CutState | None = None,
+) -> Slice[Cut]:
+    return await repo.list_owned(
+        session,
+        user.id,
+        page,
+        asset_id=asset_id,
+        project_id=project_id,
+        state=state.value if state else None,
+    )
+
+
+def present(cut: Cut, *, detail: bool = True) -> dict[str, Any]:
+    """The API shape of a cut (detail adds the plan once completed)."""
+    out: dict[str, Any] = {
+        "id": cut.id,
+        "asset_id": cut.asset_id,
+        "project_id": cut.project_id,
+        "state": cut.state,
+        "script": cut.script,
+        "progress": cut.progress,
+        "error_code": cut.error_code,
+        "error_message": cut.error_message,
+        "created_at": cut.created_at,
+        "started_at": cut.started_at,
+        "completed_at": cut.completed_at,
+    }
+    if detail and cut.state == CutState.COMPLETED.value and cut.document:
+        doc = CutDocument.from_dict(cut.document)
+        out["source_duration_seconds"] = seconds(doc.source_duration_us)
+        out["kept_duration_seconds"] = seconds(doc.kept_duration_us)
+        out["language"] = doc.language or None
+        out["kept_segments"] = [
+            {"start": seconds(s.start_us), "end": seconds(s.end_us)} for s in doc.kept
+        ]
+        out["removed_spans"] = [
+            {
+                "start": seconds(r.start_us),
+                "end": seconds(r.end_us),
+                "kind": r.kind.value,
+                "reason": r.reason,
+                "confidence": min(1.0, max(0.0, r.confidence)),
+            }
+            for r in doc.removed
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class ExportedDownload:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+async def export(
+    session: AsyncSession, user: User, cut_id: str, fmt: str, *, subtitle: bool
+) -> ExportedDownload:
+    """A timeline (fcpxml, xmeml, edl, otio, json) or, with `subtitle`, captions retimed to the
+    cut (srt, vtt). Unknown formats and cuts that are not completed are `unsupported_format`."""
+    cut = await get(session, user, cut_id)
+    allowed = [f.value for f in (SubtitleFormat if subtitle else ExportFormat)]
+    name = (fmt or "").strip().lower()
+    if name not in allowed:
+        raise UnsupportedFormat(f"Unknown format {fmt!r}; use one of: {', '.join(allowed)}.")
+    if cut.state != CutState.COMPLETED.value or not cut.document:
+        raise UnsupportedFormat(
+            f"The cut is {cut.state}; exports are available once it is completed."
+        )
+    asset = await repo.get_asset(session, cut.asset_id)
+    if asset is None:
+        raise CutNotFound()
+    doc = CutDocument.from_dict(cut.document)
+    facts = media_facts(asset)
+    stem = PurePath(asset.filename).stem if asset.filename else f"asset-{asset.id}"
+    source = ExportSource(
+        name=asset.filename or f"{stem}.{asset.extension or 'mp4'}",
+        frame_rate=doc.frame_rate or facts["frame_rate"],
+        has_video=bool(facts["has_video"]),
+        width=facts["width"],
+        height=facts["height"],
+    )
+    try:
+        exported = export_cut(doc, name, source)
+    except EngineError as exc:
+        raise UnsupportedFormat(exc.message) from exc
+    extension = {"xmeml": "xml"}.get(name, exported.extension)
+    suffix = ".cut" if name == "json" else ""
+    return ExportedDownload(
+        content=exported.content,
+        media_type=exported.media_type,
+        filename=f"{stem}{suffix}.{extension}",
+    )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roughy.kit.clock import utcnow
+from roughy.kit.db import Base, CreatedAt
+from roughy.kit.ids import new_id
+
+
+class Render(CreatedAt, Base):
+    """A flattened output of an asset (whole, or the kept spans of a cut).
+
+    states: pending -> processing -> completed | failed | cancelled. Idempotent on the whole
+    request: `request_key` (sha256 of cut_id + canonical output) is unique per asset among
+    renders that are not failed/cancelled. Bytes live at `storage_key` once completed.
+    """
+
+    __tablename__ = "renders"
+    __table_args__ = (
+        Index("ix_renders_user_created", "user_id", "created_at"),
+        Index("ix_renders_asset_created", "asset_id", "created_at"),
+        Index(
+            "uq_renders_asset_request_live",
+            "asset_id",
+            "request_key",
+            unique=True,
+            postgresql_where=text("state NOT IN ('failed', 'cancelled')"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    cut_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cuts.id", ondelete="CASCADE"), index=True
+    )
+    output: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    request_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    progress: Mapped[float | None] = mapped_column(Float)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    storage_key: Mapped[str | None] = mapped_column(Text)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_us: Mapped[int | None] = mapped_column(BigInteger)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.kit.pagination import PageParams, Slice
+from roughy.renders.models import Render
+
+MAX_OFFSET = 2**62
+"""Offsets beyond any table size (and below bigint overflow) all return an empty page."""
+
+
+async def add(session: AsyncSession, render: Render) -> Render:
+    session.add(render)
+    await session.flush()
+    return render
+
+
+async def get_owned(
+    session: AsyncSession, user_id: str, render_id: str, *, for_update: bool = False
+) -> Render | None:
+    query = select(Render).where(Render.id == render_id, Render.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, render_id: str, *, for_update: bool = False) -> Render | None:
+    query = select(Render).where(Render.id == render_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def state_of(session: AsyncSession, render_id: str) -> str | None:
+    return await session.scalar(select(Render.state).where(Render.id == render_id))
+
+
+async def find_live(session: AsyncSession, asset_id: str, request_key: str) -> Render | None:
+    return (
+        await session.execute(
+            select(Render).where(
+                Render.asset_id == asset_id,
+                Render.request_key == request_key,
+                Render.state.not_in(("failed", "cancelled")),
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def list_owned(
+    session: AsyncSession,
+    user_id: str,
+    page: PageParams,
+    *,
+    asset_id: str | None,
+    cut_id: str | None,
+    state: str | None,
+) -> Slice[Render]:
+    where = [Render.user_id == user_id]
+    if asset_id is not None:
+        where.append(Render.asset_id == asset_id)
+    if cut_id is not None:
+        where.append(Render.cut_id == cut_id)
+    if state is not None:
+        where.append(Render.state == state)
+    total = await session.scalar(select(func.count()).select_from(Render).where(*where))
+    rows = await session.execute(
+        select(Render)
+        .where(*where)
+        .order_by(Render.created_at.desc(), Render.id.desc())
+        .limit(page.limit)
+        .offset(min(page.offset, MAX_OFFSET))
+    )
+    return Slice(rows=list(rows.scalars()), total=int(total or 0))

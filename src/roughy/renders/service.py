@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.auth.models import User
+from roughy.config import Settings
+from roughy.cuts import service as cuts
+from roughy.cuts.errors import CutNotFound
+from roughy.cuts.service import seconds
+from roughy.errors import Conflict, FieldError, ValidationFailed
+from roughy.jobs import defer
+from roughy.kit.clock import utcnow
+from roughy.kit.db import advisory_xact_lock
+from roughy.kit.ids import parse_id
+from roughy.kit.pagination import PageParams, Slice
+from roughy.renders import repository as repo
+from roughy.renders.errors import AssetNotReady, ModifierNotReady, RenderNotFound
+from roughy.renders.execution import CONTENT_TYPES, EXTENSIONS
+from roughy.renders.models import Render
+from roughy.renders.schemas import RenderCreate, RenderState
+from roughy.storage.signing import signed_download_url
+from roughy.webhooks.service import emit
+
+LOCK_NAMESPACE = 7307
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+def output_key(project_id: str, asset_id: str, render_id: str, fmt: str) -> str:
+    return f"projects/{project_id}/assets/{asset_id}/renders/{render_id}.{EXTENSIONS[fmt]}"
+
+
+def canonical_output(body: RenderCreate) -> dict[str, Any]:
+    return body.output.model_dump(mode="json", exclude_none=True)
+
+
+def request_key(body: RenderCreate) -> str:
+    shape = {"cut_id": str(body.cut_id) if body.cut_id else None, "output": canonical_output(body)}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple[Render, bool]:
+    """(existing, False) for a request identical to a live render, else (new, True)."""
+    asset = await cuts.get_asset(session, user, str(body.asset_id))
+    cut = None
+    if body.cut_id is not None:
+        try:
+            cut = await cuts.get(session, user, str(body.cut_id))
+        except CutNotFound:
+            cut = None
+        if cut is None or cut.asset_id != asset.id:
+            raise CutNotFound("Cut not found for this asset.")
+    if body.output.is_video and asset.type == "audio":
+        message = "An audio-only asset can only be rendered to m4a or mp3."
+        raise ValidationFailed(message, fields=[FieldError("body.output.format", message)])
+    if asset.state != "ready" or asset.origin != "upload":
+        raise AssetNotReady(f"The asset is {asset.state}; renders need it ready.")
+    if cut is not None and cut.state != "completed":
+        raise ModifierNotReady(f"The cut is {cut.state}; renders need it completed.")
+    key = request_key(body)
+    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
+    existing = await repo.find_live(session, asset.id, key)
+    if existing is not None:
+        return existing, False
+    render = await repo.add(
+        session,
+        Render(
+            user_id=user.id,
+            project_id=asset.project_id,
+            asset_id=asset.id,
+            cut_id=cut.id if cut else None,
+            output=canonical_output(body),
+            request_key=key,
+            state=RenderState.PENDING.value,
+            cancel_requested=False,
+        ),
+    )
+    await defer(session, "renders.run", queue="cpu", render_id=render.id)
+    return render, True
+
+
+async def get(
+    session: AsyncSession, user: User, render_id: str, *, for_update: bool = False
+) -> Render:
+    render = None
+    if parse_id(render_id) is not None:
+        render = await repo.get_owned(session, user.id, render_id, for_update=for_update)
+    if render is None:
+        raise RenderNotFound()
+    return render
+
+
+async def list_renders(
+    session: AsyncSession,
+    user: User,
+    page: PageParams,
+    *,
+    asset_id: str | None = None,
+    cut_id: str | None = None,
+    state: RenderState | None = None,
+) -> Slice[Render]:
+    return await repo.list_owned(
+        session,
+        user.id,
+        page,
+        asset_id=asset_id,
+        cut_id=cut_id,
+        state=state.value if state else None,
+    )
+
+
+async def cancel(session: AsyncSession, user: User, render_id: str) -> Render:
+    """pending/processing -> cancelled at once (a running ffmpeg stops within a second or so);
+    cancelling a cancelled render is a no-op; completed/failed ones are a 409 conflict."""
+    render = await get(session, user, render_id, for_update=True)
+    if render.state == RenderState.CANCELLED.value:
+        return render
+    if render.state in TERMINAL:
+        raise Conflict(f"The render is already {render.state}.")
+    render.state = RenderState.CANCELLED.value
+    render.cancel_requested = True
+    render.completed_at = utcnow()
+    render.error_code = "cancelled"
+    render.error_message = "Cancelled on request."
+    await session.flush()
+    await emit(
+        session,
+        user_id=render.user_id,
+        event_type="render.cancelled",
+        data={"entity_id": render.id, "asset_id": render.asset_id},
+    )
+    return render
+
+
+def present(
+    render: Render, settings: Settings | None = None, *, filename: str | None = None
+) -> dict[str, Any]:
+    """The API shape; with `settings`, a fresh signed `download_url` once completed."""
+    out: dict[str, Any] = {
+        "id": render.id,
+        "asset_id": render.asset_id,
+        "project_id": render.project_id,
+        "cut_id": render.cut_id,
+        "state": render.state,
+        "output": render.output,
+        "progress": render.progress,
+        "size_bytes": render.size_bytes,
+        "duration_seconds": None if render.duration_us is None else seconds(render.duration_us),
+        "error_code": render.error_code,
+        "error_message": render.error_message,
+        "created_at": render.created_at,
+        "started_at": render.started_at,
+        "completed_at": render.completed_at,
+    }
+    if settings is not None:
+        out["download_url"] = None
+        if render.state == RenderState.COMPLETED.value and render.storage_key:
+            fmt = str(render.output["format"])
+            url, _ = signed_download_url(
+                settings.base_url,
+                settings.signing_key,
+                key=render.storage_key,
+                content_type=CONTENT_TYPES[fmt],
+                filename=filename or f"render-{render.id}.{EXTENSIONS[fmt]}",
+                ttl_seconds=settings.download_url_ttl_seconds,
+            )
+            out["download_url"] = url
+    return out
+
+
+async def detail(
+    session: AsyncSession, user: User, render_id: str, settings: Settings
+) -> dict[str, Any]:
+    render = await get(session, user, render_id)
+    filename = None
+    if render.state == RenderState.COMPLETED.value:
+        asset = await cuts.get_asset_any_state(session, render.asset_id)
+        if asset is not None and asset.filename:
+            stem = PurePath(asset.filename).stem
+            suffix = "-cut" if render.cut_id else ""
+            filename = f"{stem}{suffix}.{EXTENSIONS[str(render.output['format'])]}"
+    return present(render, settings, filename=filename)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roughy.kit.clock import utcnow
+from roughy.kit.db import Base, CreatedAt
+from roughy.kit.ids import new_id
+
+
+class Upload(CreatedAt, Base):
+    """One tus upload (a "session"). Bytes in flight live in a local `.part` file; this row holds
+    the committed offset: the only offset ever advertised, always backed by fsync'ed bytes.
+
+    kind: `single` (one asset, id == asset id), `partial` (a concatenation part, no asset) or
+    `final` (an asset whose bytes are the concatenation of `parts`).
+    state: `active` -> `complete`; `cancelled` (terminated) and `expired` are tombstones kept so
+    late requests get 404/410 rather than a fresh upload.
+    """
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_state_expires", "state", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[str | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), index=True
+    )
+    surface: Mapped[str] = mapped_column(String(8), nullable=False, default="v1")
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="single")
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="active")
+    length: Mapped[int | None] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    upload_metadata: Mapped[str | None] = mapped_column(Text)
+    parts: Mapped[list[Any] | None] = mapped_column(JSONB)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)

@@ -1,0 +1,379 @@
+"""Upload endpoints on both surfaces.
+
+/v1: `POST /v1/assets` opens the asset's tus upload at `/v1/uploads/{id}` (no tus creation POST
+for whole files); `POST /v1/uploads` only creates concatenation parts and the final.
+/api/v1: classic tus creation at `/api/v1/assets/upload-resumable`, plus the presigned PUT flow.
+
+The tus handlers manage their own short transactions (never SessionDep): a transaction must not
+stay open while a multi-gigabyte body streams, and the upload row must be committed before bytes
+are written to it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from roughy.assets import service as assets
+from roughy.assets.schemas import Asset, AssetCreate, LegacyAssetSummary
+from roughy.auth.dependencies import CurrentUser, current_principal
+from roughy.auth.models import User
+from roughy.config import Settings
+from roughy.deps import RuntimeDep, SessionDep, SettingsDep
+from roughy.errors import UnsupportedMediaType
+from roughy.jobs import Runtime
+from roughy.uploads import service, transfer
+from roughy.uploads.errors import MalformedTusRequest, UploadExpired
+from roughy.uploads.models import Upload
+from roughy.uploads.schemas import (
+    PresignedUpload,
+    ResumableCreated,
+    UploadUrlRequest,
+    UploadUrlResponse,
+)
+from roughy.uploads.service import SURFACE_LEGACY, SURFACE_V1, Committed
+from roughy.uploads.tus import (
+    EXTENSIONS_LEGACY,
+    EXTENSIONS_V1,
+    LEGACY_MAX_CHUNK,
+    OFFSET_CONTENT_TYPE,
+    Concat,
+    capability_headers,
+    expires_header,
+    parse_checksum,
+    parse_concat,
+    parse_metadata,
+    parse_non_negative,
+    require_offset_content_type,
+    require_tus_resumable,
+)
+
+public = APIRouter(tags=["Uploads"])
+legacy = APIRouter(tags=["assets"])
+
+V1_UPLOADS = "/v1/uploads"
+LEGACY_RESUMABLE = "/api/v1/assets/upload-resumable"
+
+
+async def tus_user(
+    _version: Annotated[None, Depends(require_tus_resumable)],
+    request: Request,
+    runtime: RuntimeDep,
+) -> User:
+    """412 first, then authentication in a transaction of its own (closed before the body)."""
+    async with runtime.db.transaction() as session:
+        principal = await current_principal(request, session)
+    return principal.user
+
+
+TusUser = Annotated[User, Depends(tus_user)]
+
+
+def upload_url(settings: Settings, surface: str, upload_id: str) -> str:
+    base = V1_UPLOADS if surface == SURFACE_V1 else LEGACY_RESUMABLE
+    return f"{settings.base_url}{base}/{upload_id}"
+
+
+def _state_headers(upload: Upload, settings: Settings) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.offset), "Cache-Control": "no-store"}
+    if upload.length is not None:
+        headers["Upload-Length"] = str(upload.length)
+    else:
+        headers["Upload-Defer-Length"] = "1"
+    if upload.upload_metadata:
+        headers["Upload-Metadata"] = upload.upload_metadata
+    if upload.state == "active":
+        headers["Upload-Expires"] = expires_header(upload.expires_at)
+    if upload.kind == "partial":
+        headers["Upload-Concat"] = "partial"
+    elif upload.kind == "final":
+        urls = " ".join(upload_url(settings, upload.surface, p) for p in upload.parts or [])
+        headers["Upload-Concat"] = f"final;{urls}"
+    return headers
+
+
+def _progress_headers(committed: Committed) -> dict[str, str]:
+    headers = {"Upload-Offset": str(committed.offset)}
+    if not committed.completed:
+        headers["Upload-Expires"] = expires_header(committed.expires_at)
+    return headers
+
+
+def _has_body(request: Request) -> bool:
+    length = parse_non_negative(request.headers.get("content-length"), "Content-Length")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    if not (length or chunked):
+        return False
+    require_offset_content_type(request)
+    return True
+
+
+async def _patch(
+    runtime: Runtime,
+    user: User,
+    request: Request,
+    upload_id: str,
+    surface: str,
+    *,
+    offset: int | None = None,
+) -> Committed:
+    require_offset_content_type(request)
+    if offset is None:
+        offset = parse_non_negative(request.headers.get("upload-offset"), "Upload-Offset")
+        if offset is None:
+            raise MalformedTusRequest("Upload-Offset is required.")
+    patch = transfer.PatchRequest(
+        upload_id=upload_id,
+        surface=surface,
+        offset=offset,
+        declared_length=parse_non_negative(request.headers.get("upload-length"), "Upload-Length"),
+        content_length=parse_non_negative(request.headers.get("content-length"), "Content-Length"),
+        checksum=parse_checksum(request.headers.get("upload-checksum")),
+        max_request_bytes=LEGACY_MAX_CHUNK if surface == SURFACE_LEGACY else None,
+    )
+    return await transfer.patch(runtime, user, patch, request.receive)
+
+
+def _creation_length(request: Request, concat: Concat | None) -> int | None:
+    length = parse_non_negative(request.headers.get("upload-length"), "Upload-Length")
+    deferred = request.headers.get("upload-defer-length")
+    if deferred is not None and deferred.strip() != "1":
+        raise MalformedTusRequest("Upload-Defer-Length must be 1.")
+    if concat is not None and concat.kind == "final":
+        return None
+    if (length is None) == (deferred is None):
+        raise MalformedTusRequest("Send exactly one of Upload-Length and Upload-Defer-Length.")
+    if length is not None:
+        assets.check_upload_length(length)
+    return length
+
+
+async def _create(
+    runtime: Runtime, user: User, request: Request, surface: str
+) -> tuple[Upload, Committed | None]:
+    """tus creation (+ creation-with-upload, defer-length, concatenation) on either surface."""
+    settings = runtime.settings
+    concat = parse_concat(request.headers.get("upload-concat"))
+    raw_metadata = request.headers.get("upload-metadata")
+    metadata = parse_metadata(raw_metadata)
+    length = _creation_length(request, concat)
+    with_body = _has_body(request)
+    if concat is not None and concat.kind == "final":
+        if with_body:
+            raise MalformedTusRequest("A final upload cannot carry a body.")
+        async with runtime.db.transaction() as session:
+            upload, parts = await service.open_final(
+                session,
+                user,
+                surface=surface,
+                part_ids=concat.part_ids,
+                metadata=metadata,
+                raw_metadata=raw_metadata,
+                settings=settings,
+            )
+        return upload, await transfer.concatenate(runtime, user, upload, parts)
+    async with runtime.db.transaction() as session:
+        if concat is not None:
+            upload = await service.open_partial(
+                session,
+                user,
+                surface=surface,
+                length=length,
+                raw_metadata=raw_metadata,
+                settings=settings,
+            )
+        elif surface == SURFACE_LEGACY:
+            _, upload = await service.open_legacy(
+                session,
+                user,
+                length=length,
+                metadata=metadata,
+                raw_metadata=raw_metadata,
+                settings=settings,
+            )
+        else:
+            raise MalformedTusRequest(
+                "Create an asset with POST /v1/assets and upload to its upload_url; "
+                "POST /v1/uploads only creates concatenation parts (Upload-Concat)."
+            )
+    committed = None
+    if with_body:
+        committed = await _patch(runtime, user, request, upload.id, surface, offset=0)
+    return upload, committed
+
+
+def _created_headers(
+    settings: Settings, upload: Upload, committed: Committed | None
+) -> dict[str, str]:
+    headers = {
+        "Location": upload_url(settings, upload.surface, upload.id),
+        "Upload-Expires": expires_header(upload.expires_at),
+    }
+    if committed is not None:
+        headers.update(_progress_headers(committed))
+    return headers
+
+
+async def _head(runtime: Runtime, user: User, upload_id: str, surface: str) -> Response:
+    async with runtime.db.transaction() as session:
+        upload = await service.require_upload(session, user.id, upload_id, surface)
+    return Response(status_code=200, headers=_state_headers(upload, runtime.settings))
+
+
+def _options(extensions: str) -> Response:
+    return Response(status_code=204, headers=capability_headers(extensions))
+
+
+# ---------------------------------------------------------------------------------------------
+# /v1
+
+
+@public.post("/v1/assets", status_code=201, response_model=Asset, tags=["Assets"])
+async def create_asset(
+    body: AssetCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """Create an asset and open its tus upload: PATCH the bytes to `upload_url` (= Location)."""
+    asset, upload = await service.open_for_new_asset(session, user, body, settings)
+    detail = assets.public_detail(asset, settings)
+    return JSONResponse(
+        detail.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": upload_url(settings, SURFACE_V1, upload.id)},
+    )
+
+
+@public.options(V1_UPLOADS, status_code=204)
+@public.options(V1_UPLOADS + "/{upload_id}", status_code=204)
+async def v1_options() -> Response:
+    return _options(EXTENSIONS_V1)
+
+
+@public.post(V1_UPLOADS, status_code=201)
+async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -> Response:
+    """Concatenation only: `Upload-Concat: partial` parts, then `final;<urls>` with metadata
+    `asset_id` naming the pending asset whose upload the parts become."""
+    upload, committed = await _create(runtime, user, request, SURFACE_V1)
+    return Response(status_code=201, headers=_created_headers(runtime.settings, upload, committed))
+
+
+@public.head(V1_UPLOADS + "/{upload_id}")
+async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
+    return await _head(runtime, user, upload_id, SURFACE_V1)
+
+
+@public.patch(V1_UPLOADS + "/{upload_id}", status_code=204)
+async def v1_patch(
+    upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
+) -> Response:
+    committed = await _patch(runtime, user, request, upload_id, SURFACE_V1)
+    return Response(status_code=204, headers=_progress_headers(committed))
+
+
+@public.delete(V1_UPLOADS + "/{upload_id}", status_code=204)
+async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
+    """Cancel the upload: the asset is removed."""
+    async with runtime.db.transaction() as session:
+        upload = await service.require_upload(session, user.id, upload_id, SURFACE_V1)
+        await service.terminate(session, upload.id, soft_delete_asset=False)
+    assets.staging_path(runtime.settings, upload_id).unlink(missing_ok=True)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------------------------------
+# /api/v1
+
+
+@legacy.options(LEGACY_RESUMABLE, status_code=204)
+@legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+async def legacy_options() -> Response:
+    return _options(EXTENSIONS_LEGACY)
+
+
+@legacy.post(LEGACY_RESUMABLE, status_code=201, response_model=ResumableCreated)
+async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) -> JSONResponse:
+    """tus creation. Upload-Metadata: `type` (audio|video, required), `content_type`, `filename`."""
+    upload, committed = await _create(runtime, user, request, SURFACE_LEGACY)
+    asset: LegacyAssetSummary | None = None
+    async with runtime.db.transaction() as session:
+        found = await service.load(session, upload.id)
+        row = await service.asset_of(session, found) if found is not None else None
+        if row is not None:
+            asset = assets.legacy_summary(row)
+    body = ResumableCreated(asset=asset, session_id=upload.id, expires_at=upload.expires_at)
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=201,
+        headers=_created_headers(runtime.settings, upload, committed),
+    )
+
+
+@legacy.head(LEGACY_RESUMABLE + "/{session_id}")
+async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
+    return await _head(runtime, user, session_id, SURFACE_LEGACY)
+
+
+@legacy.patch(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+async def legacy_patch(
+    session_id: str, request: Request, user: TusUser, runtime: RuntimeDep
+) -> Response:
+    """Append a chunk (at most 64 MiB per request)."""
+    committed = await _patch(runtime, user, request, session_id, SURFACE_LEGACY)
+    return Response(status_code=204, headers=_progress_headers(committed))
+
+
+@legacy.delete(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+async def legacy_delete(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
+    """Cancel the upload and soft-delete its asset. Idempotent."""
+    async with runtime.db.transaction() as session:
+        try:
+            upload = await service.require_upload(
+                session, user.id, session_id, SURFACE_LEGACY, allow_cancelled=True
+            )
+        except UploadExpired:
+            return Response(status_code=204)
+        await service.terminate(session, upload.id, soft_delete_asset=True)
+    assets.staging_path(runtime.settings, session_id).unlink(missing_ok=True)
+    return Response(status_code=204)
+
+
+@legacy.post("/api/v1/assets/upload-url", response_model=UploadUrlResponse)
+async def create_upload_url(
+    body: UploadUrlRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> object:
+    """Presigned flow, step 1: PUT the file to `upload.url` within 15 minutes, then confirm."""
+    asset, url, expires_at = await service.open_presigned(
+        session, user, type=body.type, content_type=body.content_type, settings=settings
+    )
+    return UploadUrlResponse(
+        asset=assets.legacy_summary(asset),
+        upload=PresignedUpload(
+            url=url,
+            headers={"Content-Type": body.content_type or "application/octet-stream"},
+            expires_at=expires_at,
+        ),
+    )
+
+
+@legacy.put("/api/v1/uploads/presigned/{token}", include_in_schema=False)
+async def presigned_put(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    """Presigned flow, step 2: the signed URL is the credential."""
+    asset_id, content_type = service.verify_presigned(runtime.settings, token)
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/octet-stream" and sent != content_type.lower():
+        raise UnsupportedMediaType(f"Send the file with Content-Type: {content_type}.")
+    if sent == OFFSET_CONTENT_TYPE:
+        raise UnsupportedMediaType("Use tus PATCH requests for resumable uploads.")
+    length = parse_non_negative(request.headers.get("content-length"), "Content-Length")
+    await transfer.presigned_put(runtime, asset_id, request.receive, length)
+    return Response(status_code=200)
+
+
+@legacy.post("/api/v1/assets/{asset_id}/confirm", response_model=LegacyAssetSummary)
+async def confirm_upload(
+    asset_id: str, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+) -> object:
+    """Presigned flow, step 3: the bytes are in; preparation starts."""
+    asset = await assets.confirm_presigned(session, user.id, asset_id, runtime.storage)
+    return assets.legacy_summary(asset)

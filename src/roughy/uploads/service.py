@@ -1,0 +1,464 @@
+"""Upload rules: opening tus uploads on both surfaces, committing progress (one commit per
+PATCH), completion, concatenation, termination and expiry. Never commits; never touches bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.assets import service as assets
+from roughy.assets.models import Asset
+from roughy.assets.schemas import AssetCreate
+from roughy.auth.models import User
+from roughy.config import Settings
+from roughy.engine.probe import SniffResult
+from roughy.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
+from roughy.kit.clock import utcnow
+from roughy.kit.ids import new_id, parse_id
+from roughy.storage.signing import SignedFile, sign_file, verify_file_token
+from roughy.uploads import repository as repo
+from roughy.uploads.errors import (
+    MalformedTusRequest,
+    OffsetMismatch,
+    UploadExpired,
+    UploadNotFound,
+)
+from roughy.uploads.models import Upload
+from roughy.uploads.tus import sanitize_filename
+
+SURFACE_V1 = "v1"
+SURFACE_LEGACY = "legacy"
+LEGACY_TYPES = ("audio", "video")
+
+
+@dataclass(frozen=True)
+class Committed:
+    offset: int
+    length: int | None
+    expires_at: datetime
+    completed: bool
+    source_key: str | None
+    """Where the finished bytes go (set when this commit completed an asset's upload)."""
+
+
+def _expiry(settings: Settings) -> datetime:
+    return utcnow() + timedelta(hours=settings.upload_expiry_hours)
+
+
+def is_expired(upload: Upload) -> bool:
+    return upload.state == "expired" or (upload.state == "active" and upload.expires_at <= utcnow())
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening uploads
+
+
+async def open_for_new_asset(
+    session: AsyncSession, user: User, body: AssetCreate, settings: Settings
+) -> tuple[Asset, Upload]:
+    """POST /v1/assets: the asset in pending_upload and its tus upload (same id)."""
+    assets.check_upload_length(body.size_bytes)
+    asset = await assets.open_asset(
+        session,
+        user,
+        project_id=body.project_id,
+        upload_length=body.size_bytes,
+        surface=SURFACE_V1,
+        language=body.language,
+    )
+    await assets.require_positive_balance(session, user.id, settings)
+    upload = await repo.add(
+        session,
+        Upload(
+            id=asset.id,
+            user_id=user.id,
+            asset_id=asset.id,
+            surface=SURFACE_V1,
+            kind="single",
+            state="active",
+            length=body.size_bytes,
+            offset=0,
+            expires_at=_expiry(settings),
+        ),
+    )
+    return asset, upload
+
+
+def _check_length(length: int | None) -> None:
+    if length is None:
+        return
+    assets.check_upload_length(length)
+    if length < assets.MIN_UPLOAD_BYTES:
+        raise ValidationFailed("Upload-Length must be at least 64 bytes.")
+
+
+def legacy_asset_fields(metadata: dict[str, str | None]) -> dict[str, str | None]:
+    kind = metadata.get("type")
+    if kind not in LEGACY_TYPES:
+        raise MalformedTusRequest("Upload-Metadata must carry type 'audio' or 'video'.")
+    content_type = metadata.get("content_type")
+    if content_type is not None and not (1 <= len(content_type) <= 255):
+        raise MalformedTusRequest("Upload-Metadata content_type must be 1-255 characters.")
+    return {
+        "type": kind,
+        "content_type": content_type,
+        "filename": sanitize_filename(metadata.get("filename")),
+    }
+
+
+async def open_legacy(
+    session: AsyncSession,
+    user: User,
+    *,
+    length: int | None,
+    metadata: dict[str, str | None],
+    raw_metadata: str | None,
+    settings: Settings,
+) -> tuple[Asset, Upload]:
+    """POST /api/v1/assets/upload-resumable: classic tus creation of an asset's upload."""
+    fields = legacy_asset_fields(metadata)
+    _check_length(length)
+    asset = await assets.open_asset(
+        session,
+        user,
+        project_id=await assets.default_project_id(session, user),
+        upload_length=length,
+        surface=SURFACE_LEGACY,
+        type=fields["type"],
+        content_type=fields["content_type"],
+        filename=fields["filename"],
+    )
+    upload = await repo.add(
+        session,
+        Upload(
+            id=asset.id,
+            user_id=user.id,
+            asset_id=asset.id,
+            surface=SURFACE_LEGACY,
+            kind="single",
+            state="active",
+            length=length,
+            offset=0,
+            upload_metadata=raw_metadata,
+            expires_at=_expiry(settings),
+        ),
+    )
+    return asset, upload
+
+
+async def open_partial(
+    session: AsyncSession,
+    user: User,
+    *,
+    surface: str,
+    length: int | None,
+    raw_metadata: str | None,
+    settings: Settings,
+) -> Upload:
+    """A concatenation part: bytes only, no asset (any size up to the cap)."""
+    if length is not None:
+        assets.check_upload_length(length)
+    return await repo.add(
+        session,
+        Upload(
+            id=new_id(),
+            user_id=user.id,
+            surface=surface,
+            kind="partial",
+            state="active",
+            length=length,
+            offset=0,
+            upload_metadata=raw_metadata,
+            expires_at=_expiry(settings),
+        ),
+    )
+
+
+async def _complete_parts(
+    session: AsyncSession, user: User, surface: str, part_ids: tuple[str, ...]
+) -> list[Upload]:
+    if len(set(part_ids)) != len(part_ids) or any(parse_id(p) is None for p in part_ids):
+        raise MalformedTusRequest("Upload-Concat names an unknown partial upload.")
+    found = {u.id: u for u in await repo.get_many(session, part_ids, for_update=True)}
+    parts = [found.get(part_id) for part_id in part_ids]
+    for part in parts:
+        if part is None or part.user_id != user.id or part.surface != surface:
+            raise UploadNotFound("A partial upload named in Upload-Concat was not found.")
+        if part.kind != "partial":
+            raise MalformedTusRequest("Upload-Concat may only name partial uploads.")
+        if part.state != "complete":
+            raise OffsetMismatch("Every partial upload must be complete before concatenation.")
+    return [p for p in parts if p is not None]
+
+
+async def open_final(
+    session: AsyncSession,
+    user: User,
+    *,
+    surface: str,
+    part_ids: tuple[str, ...],
+    metadata: dict[str, str | None],
+    raw_metadata: str | None,
+    settings: Settings,
+) -> tuple[Upload, list[Upload]]:
+    """The final upload of a concatenation. On /v1 it is the pending asset's own upload (named by
+    the `asset_id` metadata key); on /api/v1 it creates the asset like a classic creation."""
+    parts = await _complete_parts(session, user, surface, part_ids)
+    total = sum(p.length or 0 for p in parts)
+    _check_length(total)
+    if surface == SURFACE_V1:
+        target_id = metadata.get("asset_id") or ""
+        upload = await require_upload(session, user.id, target_id, surface, for_update=True)
+        if upload.kind not in ("single", "final") or upload.offset != 0:
+            raise OffsetMismatch("Only an untouched pending upload can become a concatenation.")
+        if upload.length != total:
+            raise OffsetMismatch(
+                f"The parts hold {total} bytes but the asset was created with {upload.length}."
+            )
+    else:
+        _, upload = await open_legacy(
+            session,
+            user,
+            length=total,
+            metadata=metadata,
+            raw_metadata=raw_metadata,
+            settings=settings,
+        )
+    upload.kind = "final"
+    upload.parts = [p.id for p in parts]
+    if raw_metadata is not None:
+        upload.upload_metadata = raw_metadata
+    await session.flush()
+    return upload, parts
+
+
+# ---------------------------------------------------------------------------------------------
+# Look-ups
+
+
+async def require_upload(
+    session: AsyncSession,
+    user_id: str,
+    upload_id: str,
+    surface: str,
+    *,
+    for_update: bool = False,
+    allow_cancelled: bool = False,
+) -> Upload:
+    """The caller's upload on this surface: 404 when missing, not theirs, terminated or its asset
+    is gone; 410 when expired."""
+    upload = None
+    if parse_id(upload_id) is not None:
+        upload = await repo.get(session, upload_id, for_update=for_update)
+    if upload is None or upload.user_id != user_id or upload.surface != surface:
+        raise UploadNotFound()
+    if upload.state == "cancelled" and not allow_cancelled:
+        raise UploadNotFound()
+    if is_expired(upload):
+        raise UploadExpired()
+    if upload.kind != "partial" and upload.asset_id is None and upload.state != "cancelled":
+        raise UploadNotFound()
+    return upload
+
+
+async def load(session: AsyncSession, upload_id: str) -> Upload | None:
+    return await repo.get(session, upload_id)
+
+
+async def asset_of(session: AsyncSession, upload: Upload) -> Asset | None:
+    if upload.asset_id is None:
+        return None
+    return await assets.load(session, upload.asset_id)
+
+
+def needs_sniff(upload: Upload, asset: Asset | None) -> bool:
+    """Detect the format from the first bytes of an asset's upload (both surfaces)."""
+    return upload.offset == 0 and asset is not None and upload.kind == "single"
+
+
+def sniff_is_mandatory(upload: Upload) -> bool:
+    """/v1 rejects non-media; /api/v1 was told the type in metadata and only wants the extension."""
+    return upload.surface == SURFACE_V1
+
+
+def check_new_length(upload: Upload, declared: int | None) -> int | None:
+    """creation-defer-length: a PATCH may fix the length once; afterwards it must agree."""
+    if declared is None:
+        return None
+    if upload.length is not None:
+        if declared != upload.length:
+            raise MalformedTusRequest("Upload-Length cannot change once it is known.")
+        return None
+    assets.check_upload_length(declared)
+    if declared < upload.offset:
+        raise MalformedTusRequest("Upload-Length is below the bytes already received.")
+    return declared
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress and completion
+
+
+async def commit_patch(
+    session: AsyncSession,
+    upload_id: str,
+    *,
+    start: int,
+    end: int,
+    sniffed: SniffResult | None,
+    new_length: int | None,
+    settings: Settings,
+) -> Committed:
+    """One commit per PATCH: the new offset (bytes already fsync'ed), byte-derived asset fields,
+    and, when the last byte is in, completion with exactly one `assets.prepare`."""
+    upload = await repo.get(session, upload_id, for_update=True)
+    if upload is None or upload.state != "active" or upload.offset != start:
+        raise OffsetMismatch("The upload changed while this request was writing.")
+    if new_length is not None:
+        upload.length = new_length
+    upload.offset = end
+    upload.expires_at = _expiry(settings)
+    asset = await asset_of(session, upload)
+    if asset is not None and sniffed is not None:
+        assets.record_sniff(
+            asset,
+            type=sniffed.type,
+            extension=sniffed.extension,
+            content_type=sniffed.content_type,
+        )
+    return await _maybe_complete(session, upload, asset)
+
+
+async def _maybe_complete(session: AsyncSession, upload: Upload, asset: Asset | None) -> Committed:
+    completed = upload.length is not None and upload.offset == upload.length
+    source_key = None
+    if completed:
+        upload.state = "complete"
+        upload.completed_at = utcnow()
+        if asset is not None:
+            await assets.mark_uploaded(session, asset, upload.offset)
+            source_key = asset.storage_key
+    await session.flush()
+    return Committed(
+        offset=upload.offset,
+        length=upload.length,
+        expires_at=upload.expires_at,
+        completed=completed,
+        source_key=source_key,
+    )
+
+
+async def commit_final(
+    session: AsyncSession, upload_id: str, *, sniffed: SniffResult | None, settings: Settings
+) -> Committed:
+    """The concatenated bytes are durable: the final upload is complete, the parts are spent."""
+    upload = await repo.get(session, upload_id, for_update=True)
+    if upload is None or upload.state != "active" or upload.length is None:
+        raise OffsetMismatch("The upload changed while it was being concatenated.")
+    upload.offset = upload.length
+    await repo.set_state(session, upload.parts or [], "consumed")
+    asset = await asset_of(session, upload)
+    if asset is not None and sniffed is not None:
+        assets.record_sniff(
+            asset,
+            type=sniffed.type,
+            extension=sniffed.extension,
+            content_type=sniffed.content_type,
+        )
+    return await _maybe_complete(session, upload, asset)
+
+
+# ---------------------------------------------------------------------------------------------
+# Termination and expiry
+
+
+async def terminate(session: AsyncSession, upload_id: str, *, soft_delete_asset: bool) -> None:
+    """Cancel: the upload becomes a tombstone; its asset is removed (/v1) or soft-deleted
+    (/api/v1). Idempotent."""
+    upload = await repo.get(session, upload_id, for_update=True)
+    if upload is None or upload.state == "cancelled":
+        return
+    upload.state = "cancelled"
+    asset = await asset_of(session, upload)
+    if asset is not None:
+        if soft_delete_asset:
+            await assets.soft_delete(session, asset.user_id, asset.id)
+        else:
+            await assets.remove(session, asset)
+    await session.flush()
+
+
+async def sweep(session: AsyncSession) -> list[str]:
+    """Expired unfinished uploads (and their never-finished assets) and uploads whose asset was
+    deleted. Returns the ids whose staged bytes can go."""
+    swept: list[str] = []
+    for upload in await repo.expired_active(session, utcnow()):
+        if upload.state == "complete":  # a spare concatenation part nobody used
+            upload.state = "consumed"
+            swept.append(upload.id)
+            continue
+        upload.state = "expired"
+        asset = await asset_of(session, upload)
+        if asset is not None and asset.state == "pending_upload":
+            await assets.remove(session, asset)
+        swept.append(upload.id)
+    for upload in await repo.orphaned_active(session):
+        upload.state = "cancelled"
+        swept.append(upload.id)
+    await session.flush()
+    return swept
+
+
+async def live_upload_ids(session: AsyncSession, ids: list[str]) -> set[str]:
+    return await repo.live_ids(session, ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Presigned PUT flow (/api/v1)
+
+PRESIGNED_TTL = timedelta(minutes=15)
+_PRESIGNED_PREFIX = "presigned-put:"
+OUTPUT_TYPES = ("rendered_video", "cut_file")
+
+
+async def open_presigned(
+    session: AsyncSession, user: User, *, type: str, content_type: str | None, settings: Settings
+) -> tuple[Asset, str, datetime]:
+    """Step 1: an asset in pending_upload and a signed PUT URL (served by Roughy) for 15 min."""
+    if type in OUTPUT_TYPES:
+        raise Conflict(f"{type} assets are produced by pipelines and cannot be uploaded.")
+    if type not in LEGACY_TYPES:
+        raise ValidationFailed(
+            "type must be audio or video.", fields=[FieldError("body.type", "audio or video")]
+        )
+    asset = await assets.open_asset(
+        session,
+        user,
+        project_id=await assets.default_project_id(session, user),
+        upload_length=None,
+        surface=SURFACE_LEGACY,
+        type=type,
+        content_type=content_type,
+    )
+    expires_at = utcnow() + PRESIGNED_TTL
+    token = sign_file(
+        settings.signing_key,
+        SignedFile(
+            key=_PRESIGNED_PREFIX + asset.id,
+            expires_at=int(expires_at.timestamp()),
+            content_type=content_type or "application/octet-stream",
+            filename=user.id,
+        ),
+    )
+    return asset, f"{settings.base_url}/api/v1/uploads/presigned/{token}", expires_at
+
+
+def verify_presigned(settings: Settings, token: str) -> tuple[str, str]:
+    """(asset_id, expected content type) of a valid, unexpired PUT token. The token is the
+    credential of this request, so a bad one is 401."""
+    signed = verify_file_token(settings.signing_key, token)
+    if signed is None or not signed.key.startswith(_PRESIGNED_PREFIX):
+        raise Unauthenticated("This upload URL is invalid or has expired.")
+    return signed.key[len(_PRESIGNED_PREFIX) :], signed.content_type

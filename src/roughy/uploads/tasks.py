@@ -1,0 +1,58 @@
+"""Upload housekeeping: expired unfinished uploads, and staged bytes nobody owns any more."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import anyio
+
+from roughy.assets.service import staging_dir
+from roughy.jobs import JobContext, job
+from roughy.uploads import service
+
+log = logging.getLogger(__name__)
+ORPHAN_GRACE_SECONDS = 3600
+PUT_GRACE_SECONDS = 24 * 3600
+
+
+def _staged_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return [p for p in directory.iterdir() if p.is_file()]
+
+
+@job("uploads.sweep", queue="io", periodic_cron="*/5 * * * *")
+async def sweep(ctx: JobContext) -> None:
+    """Expire unfinished uploads past Upload-Expires (their pending assets go too), and delete
+    staged files whose upload is finished, cancelled, expired or gone."""
+    async with ctx.transaction() as session:
+        swept = await service.sweep(session)
+    directory = staging_dir(ctx.settings)
+    for upload_id in swept:
+        (directory / f"{upload_id}.part").unlink(missing_ok=True)
+    files = await anyio.to_thread.run_sync(_staged_files, directory)
+    candidates = {p.name.split(".", 1)[0]: p for p in files if p.suffix == ".part"}
+    async with ctx.transaction() as session:
+        live = await service.live_upload_ids(session, list(candidates))
+    now = time.time()
+    removed = 0
+    for upload_id, path in candidates.items():
+        try:
+            idle = now - path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if upload_id not in live and idle > ORPHAN_GRACE_SECONDS:
+            path.unlink(missing_ok=True)
+            removed += 1
+    for path in files:
+        if (
+            path.suffix == ".put"
+            and path.exists()
+            and now - path.stat().st_mtime > PUT_GRACE_SECONDS
+        ):
+            path.unlink(missing_ok=True)
+            removed += 1
+    if swept or removed:
+        log.info("uploads swept", extra={"expired": len(swept), "orphan_files": removed})

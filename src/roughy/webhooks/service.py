@@ -1,0 +1,165 @@
+"""Webhook endpoints and events. `emit` is what other domains call when an entity reaches a
+terminal state; delivery happens in the `webhooks.deliver` job (see delivery.py)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.auth.models import User
+from roughy.config import Settings
+from roughy.errors import FieldError, ValidationFailed
+from roughy.jobs import defer
+from roughy.kit.clock import utcnow
+from roughy.kit.ids import new_id, parse_id
+from roughy.kit.pagination import PageParams, Slice
+from roughy.webhooks import repository as repo
+from roughy.webhooks.errors import WebhookEndpointNotFound
+from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from roughy.webhooks.schemas import EventType, WebhookEndpointCreate
+from roughy.webhooks.signing import new_secret
+
+EVENT_TYPES = frozenset(t.value for t in EventType)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def new_event_id() -> str:
+    return "msg_" + new_id().replace("-", "")
+
+
+async def emit(
+    session: AsyncSession, *, user_id: str, event_type: str, data: dict[str, Any]
+) -> None:
+    """Record one event and queue its delivery to every enabled endpoint of `user_id` subscribed
+    to `event_type`, in the caller's transaction.
+
+    `data` should carry `entity_id` and `asset_id` (plus `previous_state` for asset.ready). The
+    event gets a stable id (`msg_…`, the `svix-id` of every attempt). Emitting the same
+    `event_type` for the same `entity_id` twice is a no-op, so a job that runs twice never
+    announces the same terminal state twice.
+    """
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    entity_id = data.get("entity_id")
+    dedupe_key = f"{event_type}:{entity_id}" if entity_id else None
+    event_id = new_event_id()
+    payload = {"type": event_type, "data": dict(data)}
+    inserted = await repo.insert_event(
+        session,
+        event_id=event_id,
+        user_id=user_id,
+        event_type=event_type,
+        dedupe_key=dedupe_key,
+        payload=payload,
+        created_at=utcnow(),
+    )
+    if not inserted:
+        return
+    for endpoint in await repo.subscribed_endpoints(session, user_id, event_type):
+        delivery = await repo.add(
+            session,
+            WebhookDelivery(
+                id=new_id(),
+                endpoint_id=endpoint.id,
+                event_id=event_id,
+                state="pending",
+                attempts=0,
+                next_attempt_at=utcnow(),
+            ),
+        )
+        await defer(session, "webhooks.deliver", queue="io", delivery_id=delivery.id)
+
+
+def validate_url(url: str, settings: Settings) -> str:
+    """HTTPS only; `http://localhost` / `127.0.0.1` only when insecure localhost is allowed."""
+
+    def invalid(message: str) -> ValidationFailed:
+        return ValidationFailed(message, fields=[FieldError("body.url", message)])
+
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise invalid("Not a valid URL.") from exc
+    host = (parts.hostname or "").lower()
+    if not host or parts.username or parts.password:
+        raise invalid("The URL needs a host and must not carry credentials.")
+    if port == 0:
+        raise invalid("Not a valid port.")
+    if parts.scheme == "https":
+        return url.strip()
+    if (
+        parts.scheme == "http"
+        and settings.webhooks_allow_insecure_localhost
+        and (host in LOCAL_HOSTS or _is_loopback(host))
+    ):
+        return url.strip()
+    raise invalid("The URL must use https.")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def create_endpoint(
+    session: AsyncSession, user: User, body: WebhookEndpointCreate, settings: Settings
+) -> WebhookEndpoint:
+    url = validate_url(body.url, settings)
+    event_types = list(dict.fromkeys(t.value for t in body.event_types))
+    endpoint = WebhookEndpoint(
+        id=new_id(),
+        user_id=user.id,
+        url=url,
+        description=body.description,
+        event_types=event_types,
+        secret=new_secret(),
+        enabled=True,
+    )
+    result: WebhookEndpoint = await repo.add(session, endpoint)
+    return result
+
+
+async def get_endpoint(
+    session: AsyncSession, user: User, endpoint_id: str, *, for_update: bool = False
+) -> WebhookEndpoint:
+    endpoint = None
+    if parse_id(endpoint_id) is not None:
+        endpoint = await repo.get_endpoint_owned(
+            session, user.id, endpoint_id, for_update=for_update
+        )
+    if endpoint is None:
+        raise WebhookEndpointNotFound()
+    return endpoint
+
+
+async def list_endpoints(
+    session: AsyncSession, user: User, page: PageParams
+) -> Slice[WebhookEndpoint]:
+    return await repo.list_endpoints(session, user.id, page)
+
+
+async def delete_endpoint(session: AsyncSession, user: User, endpoint_id: str) -> None:
+    endpoint = await get_endpoint(session, user, endpoint_id, for_update=True)
+    await repo.delete_endpoint(session, endpoint)
+
+
+async def rotate_secret(session: AsyncSession, user: User, endpoint_id: str) -> WebhookEndpoint:
+    """A new secret signs every attempt from now on (pending retries included)."""
+    endpoint = await get_endpoint(session, user, endpoint_id, for_update=True)
+    endpoint.secret = new_secret()
+    endpoint.updated_at = utcnow()
+    await session.flush()
+    return endpoint
+
+
+async def list_deliveries(
+    session: AsyncSession, user: User, endpoint_id: str, page: PageParams
+) -> Slice[tuple[WebhookDelivery, WebhookEvent]]:
+    endpoint = await get_endpoint(session, user, endpoint_id)
+    return await repo.list_deliveries(session, endpoint.id, page)

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from engine.analysis_fixtures import signal_for, transcript_of, words_at, words_from_text
+from roughy.engine.cutting import (
+    AdjudicationRequest,
+    CutOptions,
+    decide_cut,
+)
+from roughy.engine.types import CutDocument, EngineError, RemovalKind, Span, Word
+
+
+def covered(spans: Sequence[Span], start: int, end: int) -> int:
+    return sum(max(0, min(end, s.end_us) - max(start, s.start_us)) for s in spans)
+
+
+def kept_text(doc: CutDocument) -> str:
+    return " ".join(
+        w.text
+        for w in doc.words
+        if covered(doc.kept, w.start_us, w.end_us) == w.end_us - w.start_us
+    )
+
+
+def assert_no_kept_word_clipped(doc: CutDocument, dropped: set[str]) -> None:
+    for word in doc.words:
+        inside = covered(doc.kept, word.start_us, word.end_us)
+        if word.text not in dropped:
+            assert inside == word.end_us - word.start_us, f"{word.text} clipped"
+
+
+def test_filler_is_removed_from_its_start_to_the_next_kept_word() -> None:
+    words = words_at(
+        [
+            ("We", 0.5, 0.8),
+            ("start", 0.9, 1.3),
+            ("um,", 1.6, 2.0),
+            ("here", 2.3, 2.7),
+            ("today.", 2.8, 3.3),
+        ]
+    )
+    doc = decide_cut(transcript_of(words, 4.0), signal_for(words, 4.0))
+    fillers = [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    assert len(fillers) == 1
+    assert covered(doc.kept, 1_600_000, 2_000_000) == 0
+    assert kept_text(doc) == "We start here today."
+    assert_no_kept_word_clipped(doc, {"um,"})
+
+
+def test_long_pause_is_compressed_to_the_target_not_deleted() -> None:
+    words = words_at(
+        [("First", 0.5, 0.9), ("part.", 1.0, 1.4), ("Second", 4.4, 4.9), ("part.", 5.0, 5.4)]
+    )
+    options = CutOptions(pause_target_us=400_000)
+    doc = decide_cut(transcript_of(words, 6.0), signal_for(words, 6.0), options)
+    silences = [r for r in doc.removed if r.kind is RemovalKind.SILENCE]
+    assert silences
+    kept_gap = covered(doc.kept, 1_400_000, 4_400_000)
+    assert 300_000 <= kept_gap <= 500_000
+    assert_no_kept_word_clipped(doc, set())
+
+
+def test_natural_gaps_are_kept() -> None:
+    words = words_from_text("One sentence here. Another one follows.", sentence_gap_s=0.5)
+    end = words[-1].end_us / 1e6 + 0.3
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end))
+    assert covered(doc.kept, words[0].start_us, words[-1].end_us) == (
+        words[-1].end_us - words[0].start_us
+    )
+
+
+def test_padding_is_asymmetric_around_a_cut() -> None:
+    words = words_at([("Hello", 0.5, 1.0), ("there.", 1.1, 1.5), ("Next", 5.5, 6.0)])
+    options = CutOptions(
+        pad_before_us=100_000, pad_after_us=200_000, pause_target_us=300_000, snap_radius_us=0
+    )
+    doc = decide_cut(transcript_of(words, 7.0), signal_for(words, 7.0), options)
+    (silence,) = [
+        r for r in doc.removed if r.kind is RemovalKind.SILENCE and 1e6 < r.start_us < 2e6
+    ]
+    assert abs(silence.start_us - 1_700_000) <= 10_000
+    assert abs(silence.end_us - 5_400_000) <= 10_000
+
+
+def test_untranscribed_filler_in_a_long_pause_goes_with_the_pause() -> None:
+    words = words_at([("Ready.", 0.5, 1.0), ("Go", 3.0, 3.4)])
+    doc = decide_cut(transcript_of(words, 4.0), signal_for(words, 4.0, extra=[(1.9, 2.2)]))
+    assert covered(doc.kept, 1_900_000, 2_200_000) == 0
+
+
+def test_short_sound_next_to_a_word_is_kept_as_a_dropped_word() -> None:
+    words = words_at([("Ready.", 0.5, 1.0), ("scientists", 3.0, 3.6)])
+    doc = decide_cut(transcript_of(words, 4.0), signal_for(words, 4.0, extra=[(2.6, 2.9)]))
+    assert covered(doc.kept, 2_600_000, 2_900_000) == 300_000
+
+
+def test_joins_land_in_low_energy() -> None:
+    words = words_at([("Alpha", 0.5, 1.0), ("um", 1.4, 1.8), ("beta", 2.2, 2.7)])
+    signal = signal_for(words, 3.2)
+    doc = decide_cut(transcript_of(words, 3.2), signal)
+    for r in doc.removed:
+        for edge in (r.start_us, r.end_us):
+            if 0 < edge < 3_200_000:
+                frame = min(len(signal.energy_db) - 1, edge // 10_000)
+                assert signal.energy_db[frame] < -50
+
+
+def test_cut_document_round_trips_and_lists_words() -> None:
+    words = words_from_text("Um, this is, uh, a test.")
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end))
+    assert CutDocument.from_dict(doc.to_dict()) == doc
+    assert doc.words == tuple(doc.words)
+    assert {r.kind for r in doc.removed} >= {RemovalKind.FILLER}
+    assert all(r.reason and 0 < r.confidence <= 1 for r in doc.removed)
+    assert doc.settings["options"]["pad_after_us"] == CutOptions().pad_after_us
+
+
+def test_presets_differ_in_strength() -> None:
+    gentle, balanced, aggressive = (
+        CutOptions.preset(n) for n in ("gentle", "balanced", "aggressive")
+    )
+    assert gentle.max_pause_us > balanced.max_pause_us > aggressive.max_pause_us
+    assert not gentle.remove_false_starts and balanced.remove_false_starts
+    assert CutOptions.preset("balanced", pad_after_us=1).pad_after_us == 1
+
+
+def test_script_mode_keeps_last_complete_take_and_drops_asides() -> None:
+    script = "The bridge opens at noon. Tickets cost five dollars."
+    spoken = (
+        "The bridge opens at. The bridge opens at noon. Hold on where is my coffee cup. "
+        "Tickets cost five dollars. Tickets cost five dollars."
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    assert kept_text(doc) == "The bridge opens at noon. Tickets cost five dollars."
+    kinds = {r.kind for r in doc.removed}
+    assert RemovalKind.OFF_SCRIPT in kinds
+    assert kinds & {RemovalKind.RETAKE, RemovalKind.FALSE_START}
+    last_take = [w for w in words if w.text == "Tickets"][-1]
+    assert covered(doc.kept, last_take.start_us, last_take.end_us) > 0
+
+
+def test_script_mode_best_take_option() -> None:
+    script = "We ship every Friday afternoon."
+    spoken = "We ship every Friday afternoon. We ship every Friday."
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(
+        transcript_of(words, end),
+        signal_for(words, end),
+        script=script,
+        options=CutOptions(script_take="best"),
+    )
+    assert kept_text(doc) == "We ship every Friday afternoon."
+
+
+@dataclass
+class RecordingAdjudicator:
+    answer: bool
+    seen: list[AdjudicationRequest] = field(default_factory=list)
+
+    def should_remove(self, request: AdjudicationRequest) -> bool:
+        self.seen.append(request)
+        return self.answer
+
+
+def _doubtful() -> tuple[tuple[Word, ...], float]:
+    words = words_from_text(
+        "The bridge was closed to traffic. The old bridge was closed to all traffic."
+    )
+    return words, words[-1].end_us / 1e6 + 0.5
+
+
+def test_adjudicator_can_veto_an_ambiguous_removal() -> None:
+    words, end = _doubtful()
+    judge = RecordingAdjudicator(answer=False)
+    options = CutOptions(adjudicate_below=0.99)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, adjudicator=judge)
+    assert judge.seen and judge.seen[0].kind == "retake"
+    assert "bridge was closed to traffic." in judge.seen[0].text
+    assert not [r for r in doc.removed if r.kind is RemovalKind.RETAKE]
+
+
+def test_adjudicator_is_not_asked_about_confident_removals() -> None:
+    words, end = _doubtful()
+    judge = RecordingAdjudicator(answer=False)
+    doc = decide_cut(
+        transcript_of(words, end),
+        signal_for(words, end),
+        CutOptions(adjudicate_below=0.1),
+        adjudicator=judge,
+    )
+    assert judge.seen == []
+    assert [r for r in doc.removed if r.kind is RemovalKind.RETAKE]
+
+
+class FailingAdjudicator:
+    def should_remove(self, request: AdjudicationRequest) -> bool:
+        raise EngineError("down", code="adjudicator_failed")
+
+
+def test_failing_adjudicator_leaves_the_local_decision() -> None:
+    words, end = _doubtful()
+    doc = decide_cut(
+        transcript_of(words, end),
+        signal_for(words, end),
+        CutOptions(adjudicate_below=0.99),
+        adjudicator=FailingAdjudicator(),
+    )
+    assert [r for r in doc.removed if r.kind is RemovalKind.RETAKE]
+
+
+def test_lone_low_confidence_word_on_an_isolated_sound_is_a_filler() -> None:
+    words = (
+        *words_at([("We", 0.5, 0.8), ("went", 0.9, 1.3)]),
+        Word("to", 1_800_000, 2_100_000, probability=0.12),
+        *words_at([("the", 2.6, 2.8), ("shop.", 2.9, 3.4)]),
+    )
+    doc = decide_cut(transcript_of(words, 4.0), signal_for(words, 4.0))
+    (filler,) = [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    assert "low confidence" in filler.reason
+    assert covered(doc.kept, 1_800_000, 2_100_000) == 0
+    confident = tuple(Word(w.text, w.start_us, w.end_us) for w in words)
+    doc = decide_cut(transcript_of(confident, 4.0), signal_for(confident, 4.0))
+    assert not [r for r in doc.removed if r.kind is RemovalKind.FILLER]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from engine.analysis_fixtures import words_from_text
+from roughy.engine.cutting.options import CutOptions
+from roughy.engine.cutting.rules import mark_words
+from roughy.engine.types import RemovalKind
+
+
+def dropped(text: str, options: CutOptions | None = None) -> list[tuple[str, str]]:
+    words = words_from_text(text)
+    marks = mark_words(words, options or CutOptions())
+    return [(w.text, m.kind.value) for w, m in zip(words, marks, strict=True) if m is not None]
+
+
+def test_fillers_are_dropped_whatever_their_punctuation() -> None:
+    assert dropped("So, um, we start here. Uh... and then, Hmm, we stop.") == [
+        ("um,", "filler"),
+        ("Uh...", "filler"),
+        ("Hmm,", "filler"),
+    ]
+
+
+def test_stutter_drops_the_first_of_two_identical_words() -> None:
+    assert dropped("We need the the final version today.") == [("the", "stutter")]
+
+
+def test_deliberate_doubles_are_not_stutters() -> None:
+    assert dropped("It was very very cold and what it is is a mystery.") == []
+
+
+def test_stutter_punctuated_with_a_comma_is_dropped() -> None:
+    assert dropped("Careful, careful planning helps.") == [("Careful,", "stutter")]
+
+
+def test_words_across_a_sentence_boundary_are_not_stutters() -> None:
+    assert dropped("We met in Paris. Paris was sunny.") == []
+
+
+def test_false_start_sentence_restarted_in_the_next_one() -> None:
+    kinds = dropped("The results of the. The results of the study were clear.")
+    assert kinds == [(w, "false_start") for w in ("The", "results", "of", "the.")]
+
+
+def test_misheard_false_start_is_still_recognised() -> None:
+    kinds = dropped("Raining expected. Rain is expected for most of the weekend.")
+    assert kinds == [("Raining", "false_start"), ("expected.", "false_start")]
+
+
+def test_self_repair_within_a_sentence() -> None:
+    kinds = dropped("I think we should, I think we should leave now.")
+    assert [w for w, _ in kinds] == ["I", "think", "we", "should,"]
+    assert {k for _, k in kinds} == {"false_start"}
+
+
+def test_legitimate_repetition_survives() -> None:
+    text = (
+        "What is a rough cut? A rough cut removes the long pauses. "
+        "A rough cut keeps the best parts of every take."
+    )
+    assert dropped(text) == []
+
+
+def test_parallel_sentences_are_not_retakes() -> None:
+    text = "Our first office was in Berlin. Our second office was in Lisbon."
+    assert dropped(text) == []
+
+
+def test_uncued_retake_keeps_the_last_take() -> None:
+    text = (
+        "The bridge was closed to traffic overnight. "
+        "The old bridge was closed to all traffic overnight."
+    )
+    kinds = dropped(text)
+    assert [w for w, _ in kinds] == "The bridge was closed to traffic overnight.".split()
+    assert {k for _, k in kinds} == {"retake"}
+
+
+def test_cued_retake_drops_cue_and_previous_take() -> None:
+    text = (
+        "Our editor will review the. Sorry, let me say that again. "
+        "Our editor will review the draft before Friday."
+    )
+    kinds = dict(dropped(text))
+    assert kinds["editor"] == "retake"
+    assert kinds["Sorry,"] == "retake_cue"
+    assert kinds["again."] == "retake_cue"
+    kept = [
+        w.text
+        for w, m in zip(
+            words_from_text(text), mark_words(words_from_text(text), CutOptions()), strict=True
+        )
+        if m is None
+    ]
+    assert kept == "Our editor will review the draft before Friday.".split()
+
+
+def test_cue_inside_a_sentence_drops_the_partial_take() -> None:
+    text = "The recipe calls for, let me start again, the recipe calls for two cups of flour."
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
+    assert kept == "the recipe calls for two cups of flour."
+
+
+def test_cue_words_in_ordinary_speech_are_kept() -> None:
+    text = "We tried one more time and it finally worked. Then we went home."
+    assert dropped(text) == []
+
+
+def test_misheard_cue_needs_matching_takes() -> None:
+    retake = (
+        "A good microphone matters. Oops, let me read you that. "
+        "A good microphone matters more than a camera."
+    )
+    assert {k for _, k in dropped(retake)} >= {RemovalKind.RETAKE_CUE.value}
+    legit = "Here is the letter. Let me read you that. It says we won."
+    assert dropped(legit) == []
+
+
+def test_rules_can_be_switched_off() -> None:
+    options = CutOptions(remove_fillers=False, remove_stutters=False)
+    assert dropped("Um, we need the the answer.", options) == []
+
+
+def test_abandoned_clause_run_into_the_previous_sentence_is_dropped() -> None:
+    text = (
+        "The garden looks its best in early June, the price includes breakfast. "
+        "The price includes breakfast and a guided tour of the castle."
+    )
+    kinds = dropped(text)
+    assert [w for w, _ in kinds] == ["the", "price", "includes", "breakfast."]
+    assert {k for _, k in kinds} == {"false_start"}
+
+
+def test_a_clause_that_only_shares_an_opening_is_kept() -> None:
+    text = "We looked at flights, the price is fair. The price includes breakfast and lunch."
+    assert dropped(text) == []
+
+
+def test_cue_run_into_the_take_sentence() -> None:
+    text = (
+        "The hospital opened a new wing for children, who let me read a mat. "
+        "The hospital opened a new wing for children."
+    )
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
+    assert kept == "The hospital opened a new wing for children."

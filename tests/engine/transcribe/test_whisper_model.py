@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.analysis_fixtures import spoken, write_wav
+from roughy.engine.audio import extract_analysis_audio
+from roughy.engine.transcribe import (
+    FasterWhisperTranscriber,
+    WhisperModelSpec,
+    default_whisper_model,
+)
+from roughy.engine.types import EngineCancelled, EngineError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("whisper")
+    speech, rate = spoken(
+        [
+            0.4,
+            "Today we will talk about editing video.",
+            0.5,
+            "um",
+            0.5,
+            "The first step is to record everything you need.",
+            0.4,
+        ]
+    )
+    source = write_wav(folder / "speech.wav", speech, rate)
+    return extract_analysis_audio(source, folder / "speech.16k.wav").path
+
+
+def test_transcribes_with_word_timestamps(clip: Path) -> None:
+    progress: list[float] = []
+    transcript = FasterWhisperTranscriber(default_whisper_model()).transcribe(
+        clip, on_progress=progress.append
+    )
+    text = " ".join(w.text for w in transcript.words).lower()
+    assert "first step" in text and "record" in text
+    assert transcript.language == "en" and transcript.model == "tiny.en"
+    starts = [w.start_us for w in transcript.words]
+    assert starts == sorted(starts)
+    assert all(
+        0 <= w.start_us < w.end_us <= transcript.duration_us + 200_000 for w in transcript.words
+    )
+    assert progress[-1] == 1.0
+
+
+def test_decoding_is_deterministic(clip: Path) -> None:
+    transcriber = FasterWhisperTranscriber(default_whisper_model())
+    assert transcriber.transcribe(clip) == transcriber.transcribe(clip)
+
+
+def test_english_only_model_refuses_other_languages(clip: Path) -> None:
+    with pytest.raises(EngineError) as info:
+        FasterWhisperTranscriber(default_whisper_model()).transcribe(clip, language="de")
+    assert info.value.code == "unsupported_language"
+
+
+def test_cancel_stops_transcription(clip: Path) -> None:
+    with pytest.raises(EngineCancelled):
+        FasterWhisperTranscriber(default_whisper_model()).transcribe(
+            clip, should_cancel=lambda: True
+        )
+
+
+def test_missing_model_directory(tmp_path: Path, clip: Path) -> None:
+    with pytest.raises(EngineError) as info:
+        FasterWhisperTranscriber(WhisperModelSpec(tmp_path, "none")).transcribe(clip)
+    assert info.value.code == "model_missing"
