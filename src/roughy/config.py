@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     webhooks_allow_insecure_localhost: bool = False
     webhooks_allow_private_addresses: bool = False
     webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_retry_base_seconds: float = 30.0
+    """Delay before the 2nd attempt; each later one is `webhook_retry_factor` times longer, capped
+    at `webhook_retry_cap_seconds`: 30 s, 2 m, 8 m, 32 m, ~2 h, 6 h, 6 h (last one ~15 h later)."""
+    webhook_retry_factor: float = 4.0
+    webhook_retry_cap_seconds: float = 6 * 3600.0
+    sse_heartbeat_seconds: float = 15.0
 
     mail_from: str = "roughy@localhost"
     smtp_url: str | None = None

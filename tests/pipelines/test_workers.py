@@ -136,9 +136,7 @@ async def test_pending_pipeline_is_cancelled_at_once_with_a_full_release(
 async def test_heartbeats_keep_an_idle_stream_alive(
     stack: Stack, speech_clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from roughy.pipelines import routes
-
-    monkeypatch.setattr(routes, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(stack.runtime.settings, "sse_heartbeat_seconds", 0.3)
     account = await create_account(stack.runtime)
     seeded = await seed_input(stack.runtime, account.user_id, speech_clip)
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as client:
@@ -168,9 +166,8 @@ async def _worker_pid_of(runtime: Runtime, step_id: str) -> str | None:
 async def test_killed_worker_is_recovered_without_a_double_charge(
     stack: Stack, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from roughy.pipelines import routes
-
-    monkeypatch.setattr(routes, "HEARTBEAT_SECONDS", 1.0)  # heartbeats interleave with events
+    # heartbeats interleave with events
+    monkeypatch.setattr(stack.runtime.settings, "sse_heartbeat_seconds", 1.0)
     clip = talking_head(media_dir, loops=3)
     account = await create_account(stack.runtime)
     seeded = await seed_input(stack.runtime, account.user_id, clip)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from roughy.config import Settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from webhook_receiver import Receiver, start_receiver
-
-from roughy.webhooks import delivery
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seconds instead of hours between attempts (the server runs in this process)."""
-    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.2)
-    monkeypatch.setattr(delivery, "RETRY_FACTOR", 1.5)
+def fast_retries(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Seconds instead of hours between attempts (the server shares this settings object)."""
+    monkeypatch.setattr(settings, "webhook_retry_base_seconds", 0.2)
+    monkeypatch.setattr(settings, "webhook_retry_factor", 1.5)

@@ -215,8 +215,9 @@ async def test_persistent_failure_disables_the_endpoint(
     receiver: Receiver,
     fast_retries: None,
     monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
-    monkeypatch.setattr(delivery, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(settings, "webhook_max_attempts", 3)
     endpoint = await create_endpoint(client, account, f"{receiver.url}/hook", ["render.failed"])
     receiver.always = 503
     await emit_event(

@@ -19,7 +19,6 @@ from roughy.pipelines.schemas import (
     PipelineOut,
 )
 
-HEARTBEAT_SECONDS = 15.0
 """Comment lines sent on an idle event stream so proxies keep it open (tests lower it)."""
 
 
@@ -86,7 +85,7 @@ async def pipeline_events(
     bus = _event_bus(request, runtime)
     return EventSourceResponse(
         stream.pipeline_events(runtime.db, bus, pipeline.id, after_seq),
-        ping=HEARTBEAT_SECONDS,
+        ping=runtime.settings.sse_heartbeat_seconds,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

@@ -19,21 +19,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from roughy.config import Settings
 from roughy.webhooks.signing import headers as signed_headers
 
-MAX_ATTEMPTS = 8
-RETRY_BASE_SECONDS = 30.0
-"""Delay before the 2nd attempt; each later one is 4x longer, capped at RETRY_CAP_SECONDS.
-30 s, 2 m, 8 m, 32 m, ~2 h, 6 h, 6 h: the last attempt goes out ~15 h after the event."""
-RETRY_FACTOR = 4.0
-RETRY_CAP_SECONDS = 6 * 3600.0
 ERROR_TEXT_LIMIT = 500
 
 
-def retry_delay_seconds(attempts_made: int) -> float:
-    """Seconds to wait after the `attempts_made`-th failed attempt."""
-    delay = RETRY_BASE_SECONDS * RETRY_FACTOR ** max(0, attempts_made - 1)
-    return float(min(delay, RETRY_CAP_SECONDS))
+def retry_delay_seconds(attempts_made: int, settings: Settings) -> float:
+    """Seconds to wait after the `attempts_made`-th failed attempt (exponential, capped)."""
+    delay = settings.webhook_retry_base_seconds * settings.webhook_retry_factor ** max(
+        0, attempts_made - 1
+    )
+    return float(min(delay, settings.webhook_retry_cap_seconds))
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ async def deliver(ctx: JobContext, delivery_id: str) -> None:
             row.next_attempt_at = None
             endpoint.last_success_at = now
             return
-        if row.attempts >= sender.MAX_ATTEMPTS:
+        if row.attempts >= ctx.settings.webhook_max_attempts:
             row.state = "failed"
             row.next_attempt_at = None
             if endpoint.last_success_at is None or endpoint.last_success_at < row.created_at:
@@ -81,6 +81,6 @@ async def deliver(ctx: JobContext, delivery_id: str) -> None:
                 await session.flush()
                 await repo.skip_pending_deliveries(session, endpoint.id, "endpoint disabled")
             return
-        delay = timedelta(seconds=sender.retry_delay_seconds(row.attempts))
+        delay = timedelta(seconds=sender.retry_delay_seconds(row.attempts, ctx.settings))
         row.next_attempt_at = now + delay
         await defer(session, "webhooks.deliver", queue="io", delay=delay, delivery_id=row.id)
