@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.credits.models import LedgerEntry
 from roughy.kit.db import advisory_xact_lock
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 
 LEDGER_LOCK_NAMESPACE = 7101
 
@@ -39,15 +39,7 @@ async def append(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry:
 
 async def history(session: AsyncSession, user_id: str, page: PageParams) -> Slice[LedgerEntry]:
     where = LedgerEntry.user_id == user_id
-    total = await session.scalar(select(func.count()).select_from(LedgerEntry).where(where))
-    rows = await session.execute(
-        select(LedgerEntry)
-        .where(where)
-        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, LedgerEntry, [where], page)
 
 
 def _remaining_hold() -> ColumnElement[int]:

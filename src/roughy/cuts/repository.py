@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
 from roughy.cuts.models import Cut
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 
-MAX_OFFSET = 2**62
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
 
@@ -74,12 +73,4 @@ async def list_owned(
         where.append(Cut.project_id == project_id)
     if state is not None:
         where.append(Cut.state == state)
-    total = await session.scalar(select(func.count()).select_from(Cut).where(*where))
-    rows = await session.execute(
-        select(Cut)
-        .where(*where)
-        .order_by(Cut.created_at.desc(), Cut.id.desc())
-        .limit(page.limit)
-        .offset(min(page.offset, MAX_OFFSET))
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, Cut, where, page)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.kit.db import Base
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Base)
 MAX_OFFSET = 1_000_000_000
 
 
@@ -41,3 +47,19 @@ class Slice(Generic[T]):
 
     rows: list[T]
     total: int
+
+
+async def fetch_newest_first(
+    session: AsyncSession, model: type[M], where: Sequence[ColumnElement[bool]], page: PageParams
+) -> Slice[M]:
+    """One page of `model` rows matching `where`, newest first, with the count of all matches."""
+    total = await session.scalar(select(func.count()).select_from(model).where(*where))
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    rows = await session.execute(
+        select(model)
+        .where(*where)
+        .order_by(columns.created_at.desc(), columns.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return Slice(rows=list(rows.scalars()), total=int(total or 0))

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.pipelines.models import Pipeline, PipelineStep, StepCharge
 
 
@@ -76,15 +76,7 @@ async def step_state(session: AsyncSession, step_id: str) -> tuple[str, int, boo
 
 async def list_owned(session: AsyncSession, user_id: str, page: PageParams) -> Slice[Pipeline]:
     where = Pipeline.user_id == user_id
-    total = await session.scalar(select(func.count()).select_from(Pipeline).where(where))
-    rows = await session.execute(
-        select(Pipeline)
-        .where(where)
-        .order_by(Pipeline.created_at.desc(), Pipeline.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, Pipeline, [where], page)
 
 
 async def get_asset(session: AsyncSession, asset_id: str) -> Asset | None:

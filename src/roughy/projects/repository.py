@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.projects.models import Project
 
 
@@ -26,15 +26,7 @@ async def list_owned(
     session: AsyncSession, user_id: str, state: str, page: PageParams
 ) -> Slice[Project]:
     where = (Project.user_id == user_id, Project.state == state)
-    total = await session.scalar(select(func.count()).select_from(Project).where(*where))
-    rows = await session.execute(
-        select(Project)
-        .where(*where)
-        .order_by(Project.created_at.desc(), Project.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, Project, where, page)
 
 
 async def delete_project(session: AsyncSession, project_id: str) -> None:

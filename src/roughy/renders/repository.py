@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.renders.models import Render
 
-MAX_OFFSET = 2**62
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
 
@@ -64,12 +63,4 @@ async def list_owned(
         where.append(Render.cut_id == cut_id)
     if state is not None:
         where.append(Render.state == state)
-    total = await session.scalar(select(func.count()).select_from(Render).where(*where))
-    rows = await session.execute(
-        select(Render)
-        .where(*where)
-        .order_by(Render.created_at.desc(), Render.id.desc())
-        .limit(page.limit)
-        .offset(min(page.offset, MAX_OFFSET))
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, Render, where, page)

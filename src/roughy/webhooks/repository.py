@@ -7,10 +7,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-MAX_OFFSET = 2**62
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
 
@@ -86,15 +85,7 @@ async def list_endpoints(
     session: AsyncSession, user_id: str, page: PageParams
 ) -> Slice[WebhookEndpoint]:
     where = (WebhookEndpoint.user_id == user_id,)
-    total = await session.scalar(select(func.count()).select_from(WebhookEndpoint).where(*where))
-    rows = await session.execute(
-        select(WebhookEndpoint)
-        .where(*where)
-        .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
-        .limit(page.limit)
-        .offset(min(page.offset, MAX_OFFSET))
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, WebhookEndpoint, where, page)
 
 
 async def delete_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
@@ -113,7 +104,7 @@ async def list_deliveries(
         .where(*where)
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
         .limit(page.limit)
-        .offset(min(page.offset, MAX_OFFSET))
+        .offset(page.offset)
     )
     return Slice(rows=[(d, e) for d, e in rows.tuples()], total=int(total or 0))
 
