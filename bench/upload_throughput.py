@@ -280,9 +280,11 @@ def main() -> None:
         best_roughy, best_sink = max(roughy_rates), max(sink_rates)
         ratio = best_roughy / best_sink
         print(f"size: {args.size_mib} MiB in {CHUNK // MIB} MiB PATCHes, best of {args.rounds}")
-        print(f"roughy tus PATCH: {best_roughy:.1f} MiB/s  (runs: {roughy_rates})")
         print(
-            f"bare ASGI sink (drain + write + fsync): {best_sink:.1f} MiB/s  (runs: {sink_rates})"
+            f"roughy tus PATCH: {best_roughy:.1f} MiB/s  (runs: {', '.join(f'{r:.0f}' for r in roughy_rates)})"
+        )
+        print(
+            f"bare ASGI sink (drain + write + fsync): {best_sink:.1f} MiB/s  (runs: {', '.join(f'{r:.0f}' for r in sink_rates)})"
         )
         print(f"roughy server peak RSS (VmHWM): {rss:.1f} MB (goal < 200)")
         print(f"ratio (goal >= 0.8): {ratio:.3f}")

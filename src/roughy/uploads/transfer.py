@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 Receive = Callable[[], Awaitable[Message]]
 SNIFF_BYTES = 4096
+_RESCHEDULE_EVERY = 0.25
 Ending = Literal["complete", "disconnect", "stopped", "idle"]
 
 
@@ -128,6 +129,7 @@ async def receive_into(
         error: RoughyError | None = None
         try:
             async with asyncio.timeout(idle_timeout) as deadline:
+                armed_at = loop.time()
                 stop.arm(deadline)
                 while True:
                     message = await receive()
@@ -156,7 +158,10 @@ async def receive_into(
                                 head = None
                     if not message.get("more_body", False):
                         break
-                    deadline.reschedule(loop.time() + idle_timeout)
+                    now = loop.time()
+                    if now - armed_at > _RESCHEDULE_EVERY:  # not per 64 KiB chunk: cheap enough
+                        deadline.reschedule(now + idle_timeout)
+                        armed_at = now
         except TimeoutError:
             ending = "stopped" if stop.requested else "idle"
         finally:
