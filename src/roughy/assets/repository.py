@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
-from roughy.kit.pagination import PageParams, Slice
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.projects.models import Project
 
 
@@ -52,15 +52,7 @@ async def list_owned(
         where.append(Asset.deleted_at.is_(None))
     if origin is not None:
         where.append(Asset.origin == origin)
-    total = await session.scalar(select(func.count()).select_from(Asset).where(*where))
-    rows = await session.execute(
-        select(Asset)
-        .where(*where)
-        .order_by(Asset.created_at.desc(), Asset.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return Slice(rows=list(rows.scalars()), total=int(total or 0))
+    return await fetch_newest_first(session, Asset, where, page)
 
 
 async def pending_payment_oldest_first(session: AsyncSession, user_id: str) -> list[Asset]:
