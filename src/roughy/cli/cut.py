@@ -14,13 +14,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from roughy.config import load_settings
+from roughy.cuts.analysis import whisper_model_spec
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
 from roughy.engine.export import FORMATS, ExportSource, export_cut
 from roughy.engine.transcribe import (
     FasterWhisperTranscriber,
     WhisperModelSpec,
-    default_whisper_model,
 )
 from roughy.engine.types import CutDocument, EngineError, Transcript
 
@@ -65,7 +66,8 @@ def cut(
         ),
     ] = None,
     model: Annotated[
-        Path | None, typer.Option(help="faster-whisper model directory (default: bundled tiny.en).")
+        Path | None,
+        typer.Option(help="faster-whisper model dir (default: ROUGHY_WHISPER_MODEL or tiny.en)."),
     ] = None,
     language: Annotated[str | None, typer.Option(help="Language hint, e.g. en.")] = None,
     ffmpeg: Annotated[str | None, typer.Option(help="ffmpeg binary for rendering.")] = None,
@@ -127,7 +129,7 @@ def _run(
 ) -> None:
     stem = input_path.stem
     frame_rate, has_video, size = _probe(input_path)
-    spec = WhisperModelSpec(model, model.name) if model else default_whisper_model()
+    spec = WhisperModelSpec(model, model.name) if model else whisper_model_spec(load_settings())
     with tempfile.TemporaryDirectory(prefix="roughy-cut-") as tmp, _stages() as stage:
         wav = Path(tmp) / "analysis.wav"
         extract_analysis_audio(input_path, wav, on_progress=stage("decode"))

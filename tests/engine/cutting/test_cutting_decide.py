@@ -227,3 +227,30 @@ def test_lone_low_confidence_word_on_an_isolated_sound_is_a_filler() -> None:
     confident = tuple(Word(w.text, w.start_us, w.end_us) for w in words)
     doc = decide_cut(transcript_of(confident, 4.0), signal_for(confident, 4.0))
     assert not [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+
+
+def _stutter(gap_s: float) -> tuple[tuple[Word, ...], CutDocument]:
+    words = words_at(
+        [
+            ("We", 0.5, 0.8),
+            ("need", 0.8, 1.1 - gap_s / 2),
+            ("the", 1.1, 1.3),
+            ("the", 1.3 + gap_s, 1.5 + gap_s),
+            ("answer.", 1.5 + gap_s, 2.0 + gap_s),
+        ]
+    )
+    end = 2.6 + gap_s
+    return words, decide_cut(transcript_of(words, end), signal_for(words, end))
+
+
+def test_stutter_separated_by_a_pause_is_cut() -> None:
+    words, doc = _stutter(0.2)
+    assert [r.kind for r in doc.removed if 0 < r.start_us < 2e6] == [RemovalKind.STUTTER]
+    assert covered(doc.kept, words[2].start_us, words[2].end_us) == 0
+    assert_no_kept_word_clipped(doc, {"the"})
+
+
+def test_stutter_without_a_pause_is_spared_rather_than_clipping_speech() -> None:
+    words, doc = _stutter(0.0)
+    assert not [r for r in doc.removed if r.kind is RemovalKind.STUTTER]
+    assert_no_kept_word_clipped(doc, set())

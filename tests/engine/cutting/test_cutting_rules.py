@@ -146,3 +146,23 @@ def test_cue_run_into_the_take_sentence() -> None:
     marks = mark_words(words, CutOptions())
     kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
     assert kept == "The hospital opened a new wing for children."
+
+
+def test_retake_followed_by_a_stray_fragment_is_still_found() -> None:
+    text = (
+        "The first version of the app had only three margins. The. "
+        "First version of the app had only three buttons."
+    )
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    assert all(m is not None and m.kind is RemovalKind.RETAKE for m in marks[:9])
+
+
+def test_cue_after_a_misheard_take_needs_only_a_similar_sound() -> None:
+    text = (
+        "Our podcasting recorded. Whoops, let me re-do that. "
+        "Our podcast is recorded every Tuesday afternoon."
+    )
+    kinds = dict(dropped(text))
+    assert kinds["podcasting"] == "retake"
+    assert kinds["that."] == "retake_cue"

@@ -144,8 +144,8 @@ def test_xmeml_reparses_with_the_same_cuts() -> None:
     ]
     root = ET.fromstring(text)
     assert root.tag == "xmeml"
-    assert root.find(".//rate/ntsc").text == "TRUE"
-    assert root.find(".//rate/timebase").text == "30"
+    assert _find(root, ".//rate/ntsc").text == "TRUE"
+    assert _find(root, ".//rate/timebase").text == "30"
 
 
 def test_edl_uses_drop_frame_for_2997() -> None:
@@ -180,7 +180,7 @@ def test_edl_of_audio_only_source() -> None:
 def test_fcpxml_times_are_exact_rationals() -> None:
     text = export_cut(document(), "fcpxml", source(NTSC)).content.decode()
     root = ET.fromstring(text.split("\n", 2)[2])
-    assert root.find("./resources/format").get("frameDuration") == "1001/30000s"
+    assert _find(root, "./resources/format").get("frameDuration") == "1001/30000s"
     clips = root.findall(".//spine/asset-clip")
     assert [(c.get("start"), c.get("duration"), c.get("offset")) for c in clips] == [
         ("0s", "1001/100s", "0s"),
@@ -188,10 +188,16 @@ def test_fcpxml_times_are_exact_rationals() -> None:
         (_r(2398), _r(1198), _r(300 + 1723)),
     ]
     assert _r(375) == "1001/80s"
-    assert root.find(".//sequence").get("tcFormat") == "DF"
+    assert _find(root, ".//sequence").get("tcFormat") == "DF"
     reparsed = _clips(text, "fcpx_xml")
     assert len(reparsed) == 3
     assert reparsed[0].media_reference.target_url == "file:///media/talk.mp4"
+
+
+def _find(root: ET.Element, path: str) -> ET.Element:
+    found = root.find(path)
+    assert found is not None, path
+    return found
 
 
 def _r(frames: int) -> str:

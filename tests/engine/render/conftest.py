@@ -14,9 +14,7 @@ FFMPEG = Path(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def run(*args: str) -> None:
-    subprocess.run(
-        [str(FFMPEG), "-hide_banner", "-loglevel", "error", "-y", *args], check=True
-    )
+    subprocess.run([str(FFMPEG), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 def lavfi_av(size: str, rate: int, seconds: float, *, freq: int = 440) -> list[str]:

@@ -164,8 +164,12 @@ def test_resolution_tiers_and_presets(
 
 def test_rotation_is_baked_upright(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
     result = render(
-        sources.rotated, cut_of(*THREE_CUTS), OutputSpec("mp4"), out("rot.mp4"),
-        ffmpeg=ffmpeg_bin, smart=False,
+        sources.rotated,
+        cut_of(*THREE_CUTS),
+        OutputSpec("mp4"),
+        out("rot.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
     )
     video = probe(result.path).video
     assert video is not None and video.rotation == 0 and (video.width, video.height) == (240, 320)

@@ -116,3 +116,21 @@ def test_smart_render_ineligible_reasons(sources: Sources, ffmpeg_bin: Path, out
             info, None, OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("x.mp4")
         )
         assert ineligible_reason(info, as_preset(OutputSpec("mp4")), plan) == reason
+
+
+def test_failed_smart_step_falls_back_to_full_reencode(
+    sources: Sources, ffmpeg_bin: Path, out: Out, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roughy.engine.render import smart
+
+    monkeypatch.setattr(smart, "concat_listing", lambda *args: "not an ffconcat script\n")
+    result = render(
+        sources.gop_source,
+        cut_of(*CUT),
+        OutputSpec("mp4"),
+        out("fb.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=True,
+    )
+    assert not result.used_smart_render
+    assert result.frame_count == decoded_frame_count(result.path) == 127

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from roughy.engine.audio import quietest_point_us
+import numpy as np
+
+from roughy.engine.audio import FRAME_US, quietest_point_us
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Word
 
+_PAUSE_DEPTH_DB = 20.0
 _UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
 
 
@@ -66,16 +69,52 @@ def _unit_pieces(
         short = unit.end_us - unit.start_us < options.drop_untranscribed_us
         return [Piece(unit.start_us, unit.end_us, _UNTRANSCRIBED if short else None, ())]
     runs = _runs(sorted(unit.words), marks)
+    bounds = [
+        _boundary(words[runs[n][1][-1]], words[runs[n + 1][1][0]], signal)
+        for n in range(len(runs) - 1)
+    ]
+    runs = _spare_uncuttable(runs, bounds, unit, signal)
     pieces: list[Piece] = []
     start = unit.start_us
     for n, (mark, indices) in enumerate(runs):
-        if n + 1 < len(runs):
-            end = _boundary(words[indices[-1]], words[runs[n + 1][1][0]], signal)
+        end = bounds[n] if n + 1 < len(runs) else unit.end_us
+        end = max(start, end)
+        if pieces and pieces[-1].keep and mark is None:
+            pieces[-1] = Piece(pieces[-1].start_us, end, None, pieces[-1].words + tuple(indices))
         else:
-            end = unit.end_us
-        pieces.append(Piece(start, max(start, end), mark, tuple(indices)))
-        start = max(start, end)
+            pieces.append(Piece(start, end, mark, tuple(indices)))
+        start = end
     return pieces
+
+
+def _spare_uncuttable(
+    runs: list[tuple[Mark | None, list[int]]],
+    bounds: list[int],
+    unit: Unit,
+    signal: AnalysisSignal,
+) -> list[tuple[Mark | None, list[int]]]:
+    """Keep a dropped run that has no real pause on a side it shares with kept speech.
+
+    Cutting there would clip the neighbouring word; keeping a stray filler is the lesser harm.
+    """
+    first = unit.start_us // FRAME_US
+    level = signal.energy_db[first : max(first + 1, unit.end_us // FRAME_US)]
+    if level.size == 0:
+        return runs
+    quiet = float(np.percentile(level, 90)) - _PAUSE_DEPTH_DB
+    out = list(runs)
+    for n, (mark, indices) in enumerate(runs):
+        if mark is None:
+            continue
+        edges = ([bounds[n - 1]] if n > 0 else []) + ([bounds[n]] if n < len(bounds) else [])
+        if any(_energy_at(signal, edge) > quiet for edge in edges):
+            out[n] = (None, indices)
+    return out
+
+
+def _energy_at(signal: AnalysisSignal, at_us: int) -> float:
+    frame = min(max(0, at_us // FRAME_US), signal.energy_db.shape[0] - 1)
+    return float(signal.energy_db[frame])
 
 
 def _runs(indices: list[int], marks: Marks) -> list[tuple[Mark | None, list[int]]]:

@@ -174,10 +174,14 @@ def _similar(a: Sequence[str], b: Sequence[str]) -> float:
 
 
 def _restarts(take: Sequence[str], following: Sequence[str]) -> bool:
-    """`following` re-says `take`: same opening, or mostly the same content."""
+    """`following` re-says `take`: same opening, mostly the same words, or the same sound."""
     if len(take) >= 2 and len(following) >= 2 and tuple(take[:2]) == tuple(following[:2]):
         return True
-    return _similar(take, following[: len(take) + 3]) >= 0.5
+    if _similar(take, following[: len(take) + 3]) >= 0.5:
+        return True
+    text = " ".join(take)
+    head = " ".join(following)[: len(text)]
+    return len(text) >= 8 and SequenceMatcher(None, text, head, autojunk=False).ratio() >= 0.75
 
 
 def mark_cued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions) -> None:
@@ -406,21 +410,32 @@ def mark_uncued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions
     with the whole next sentence and with its opening, since ASR often runs sentences together.
     """
     sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
-    for current, following in zip(sentences, sentences[1:], strict=False):
+    for n, current in enumerate(sentences[:-1]):
         a = current.tokens
-        if len(a) < 3 or len(following.tokens) < 3:
+        following = _tokens_after(sentences, n, len(a))
+        if len(a) < 3 or len(following) < 3:
             continue
-        best = max(_retake_score(a, b) for b in (following.tokens, following.tokens[: len(a)]))
+        best = max(_retake_score(a, b) for b in (following, following[: len(a)]))
         if best >= options.retake_similarity:
             _set(
                 marks,
                 current.indices,
                 Mark(
                     RemovalKind.RETAKE,
-                    f"retake: said again as “{' '.join(following.tokens[:6])}…”",
+                    f"retake: said again as “{' '.join(following[:6])}…”",
                     min(0.9, 0.4 + best * 0.5),
                 ),
             )
+
+
+def _tokens_after(sentences: Sequence[Sentence], n: int, wanted: int) -> tuple[str, ...]:
+    """Tokens of the following sentence(s): stray one-word fragments do not end the search."""
+    out: tuple[str, ...] = ()
+    for sentence in sentences[n + 1 :]:
+        out += sentence.tokens
+        if len(sentence.tokens) > 1 and len(out) >= wanted:
+            break
+    return out
 
 
 def _retake_score(a: Sequence[str], b: Sequence[str]) -> float:

@@ -83,15 +83,33 @@ def _render_to(
     smart: bool,
 ) -> tuple[RenderPlan, bool]:
     plan = plan_render(info, cut, output, ffmpeg=ffmpeg, output_path=partial)
-    if smart:
-        from roughy.engine.render.smart import try_smart_render
-
-        if try_smart_render(
-            info, plan, as_preset(output), work, ffmpeg, on_progress, should_cancel
-        ):
-            return plan, True
+    if smart and _smart_render(info, plan, output, work, ffmpeg, on_progress, should_cancel):
+        return plan, True
     execute(plan.steps, on_progress, should_cancel, cleanup=[partial])
     return plan, False
+
+
+def _smart_render(
+    info: MediaInfo,
+    plan: RenderPlan,
+    output: OutputSpec | PresetSpec,
+    work: Path,
+    ffmpeg: Path,
+    on_progress: ProgressCallback | None,
+    should_cancel: CancelCheck | None,
+) -> bool:
+    """Smart render, or False to use the full re-encode (also when an ffmpeg step failed)."""
+    from roughy.engine.render.smart import try_smart_render
+
+    try:
+        return try_smart_render(
+            info, plan, as_preset(output), work, ffmpeg, on_progress, should_cancel
+        )
+    except EngineCancelled:
+        raise
+    except EngineError:
+        plan.output_path.unlink(missing_ok=True)
+        return False
 
 
 def _monotonic(callback: ProgressCallback) -> ProgressCallback:
