@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from roughy.engine.audio import nearest_zero_crossing_us, quietest_point_us
-from roughy.engine.cutting.acoustic import mark_doubtful_islands
+from roughy.engine.cutting.acoustic import (
+    held_islands,
+    mark_doubtful_islands,
+    mark_held_islands,
+    mark_restarted_islands,
+    repair_late_words,
+    restarted_islands,
+)
 from roughy.engine.cutting.adjudicator import Adjudicator, adjudicate
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.pieces import Piece, build_pieces
@@ -88,16 +95,25 @@ def decide_cut(
     """Decide what to keep. Silences come from the audio, never from word spans."""
     options = options or CutOptions()
     words = tuple(refine_fillers(clamp_to_speech(transcript.words, signal.speech), signal.speech))
+    held: list[Span] = []
+    if options.remove_fillers and options.held_word_probability > 0:
+        held = held_islands(signal)
+        words = tuple(repair_late_words(words, signal.speech, held, options.held_word_probability))
     transcript = replace(transcript, words=words)
     duration = max(signal.duration_us, transcript.duration_us)
     marks = _marks(transcript, options, script)
     if options.remove_fillers:
         mark_doubtful_islands(words, marks, signal.speech, options)
+        mark_held_islands(words, marks, held, options)
+    restarted: list[Span] = []
+    if options.remove_false_starts and script is None:
+        restarted = restarted_islands(signal, options.restart_similarity)
+        mark_restarted_islands(words, marks, restarted)
     if adjudicator is not None:
         marks = adjudicate(words, marks, adjudicator, options.adjudicate_below, should_cancel)
     if should_cancel is not None and should_cancel():
         raise EngineCancelled("decision cancelled")
-    pieces = build_pieces(words, marks, signal, options)
+    pieces = build_pieces(words, marks, signal, options, held, restarted)
     index = _Index(pieces)
     removals = _removals(pieces, index, duration, options)
     removals = [_snap(r, index, signal, options) for r in removals]

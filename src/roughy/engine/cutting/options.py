@@ -37,6 +37,12 @@ class CutOptions:
         pauses, are treated as untranscribed fillers (0 disables; ASR often omits fillers).
       doubtful_word_probability: a lone word below this ASR probability on a short voiced island
         set apart by pauses is treated as a misheard filler (0 disables).
+      held_word_probability: a held, steady voiced sound between pauses (a hesitation by its
+        acoustics) is removed when its words are fillers or short words below this ASR
+        probability; a wordless one is removed too (0 disables both).
+      restart_similarity: a short island followed by a pause whose sound recurs (cepstral DTW
+        similarity at least this) at the start of the next, longer stretch is a false start,
+        even when the ASR wrote the words once (0 disables; needs remove_false_starts).
       adjudicate_below: removals with confidence under this are sent to the adjudicator, if any.
     """
 
@@ -61,6 +67,8 @@ class CutOptions:
     snap_radius_us: int = 40_000
     drop_untranscribed_us: int = 0
     doubtful_word_probability: float = 0.3
+    held_word_probability: float = 0.7
+    restart_similarity: float = 0.8
     adjudicate_below: float = 0.6
 
     @classmethod
@@ -77,6 +85,8 @@ PRESETS: dict[str, CutOptions] = {
     "gentle": CutOptions(
         remove_false_starts=False,
         doubtful_word_probability=0.0,
+        held_word_probability=0.0,
+        restart_similarity=0.0,
         retake_similarity=0.8,
         max_pause_us=1_200_000,
         pause_target_us=700_000,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,10 +12,12 @@ from roughy.engine.audio import FRAME_US, quietest_point_us
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
-from roughy.engine.types import RemovalKind, Word
+from roughy.engine.types import RemovalKind, Span, Word
 
 _PAUSE_DEPTH_DB = 20.0
 _UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
+_RESTARTED = Mark(RemovalKind.FALSE_START, "untranscribed fragment said again right after", 0.6)
+_HELD = Mark(RemovalKind.FILLER, "untranscribed held hesitation sound between pauses", 0.6)
 
 
 @dataclass
@@ -54,12 +57,37 @@ def build_units(words: Sequence[Word], signal: AnalysisSignal) -> list[Unit]:
 
 
 def build_pieces(
-    words: Sequence[Word], marks: Marks, signal: AnalysisSignal, options: CutOptions
+    words: Sequence[Word],
+    marks: Marks,
+    signal: AnalysisSignal,
+    options: CutOptions,
+    held: Sequence[Span] = (),
+    restarted: Sequence[Span] = (),
 ) -> list[Piece]:
+    """`held` are islands that sound like hesitations, `restarted` ones said again right after
+    (false starts); a wordless unit on one is dropped."""
     pieces: list[Piece] = []
+    held_starts = [h.start_us for h in held]
+    restart_starts = [r.start_us for r in restarted]
     for unit in build_units(words, signal):
+        if not unit.words and _on_held(unit, held, held_starts):
+            pieces.append(Piece(unit.start_us, unit.end_us, _HELD, ()))
+            continue
+        if not unit.words and _on_held(unit, restarted, restart_starts):
+            pieces.append(Piece(unit.start_us, unit.end_us, _RESTARTED, ()))
+            continue
         pieces.extend(_unit_pieces(unit, words, marks, signal, options))
     return pieces
+
+
+def _on_held(unit: Unit, held: Sequence[Span], starts: list[int]) -> bool:
+    """The unit lies mostly on one of the (sorted, disjoint) islands."""
+    index = bisect_right(starts, unit.end_us) - 1
+    if index < 0:
+        return False
+    island = held[index]
+    inside = min(unit.end_us, island.end_us) - max(unit.start_us, island.start_us)
+    return 2 * inside >= unit.end_us - unit.start_us
 
 
 def _unit_pieces(

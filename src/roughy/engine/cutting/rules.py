@@ -148,13 +148,18 @@ def mark_fillers(words: Sequence[Word], marks: Marks) -> None:
 
 
 def mark_stutters(words: Sequence[Word], marks: Marks) -> None:
-    """Drop the first of two identical adjacent words, unless deliberately doubled."""
+    """Drop the first of two identical adjacent words, unless deliberately doubled or stamped
+    on top of each other."""
     live = [i for i in range(len(words)) if marks[i] is None]
     for a, b in zip(live, live[1:], strict=False):
         token = normalize_token(words[a].text)
         if not token or token != normalize_token(words[b].text) or token in DELIBERATE_DOUBLES:
             continue
         if ends_sentence(words[a].text) or words[b].start_us - words[a].end_us > 1_000_000:
+            continue
+        if words[b].start_us < words[a].end_us:
+            # Overlapping stamps: the ASR does not know where one copy ends, so a cut
+            # placed between them would land inside speech.
             continue
         _set(marks, [a], Mark(RemovalKind.STUTTER, f"repeated word “{token}”", 0.85))
 

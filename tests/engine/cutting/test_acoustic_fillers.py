@@ -1,0 +1,184 @@
+"""Acoustic hesitation detection: held voiced islands, late-word repair, and what must survive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
+from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
+from roughy.engine.cutting.acoustic import held_islands, mark_held_islands, repair_late_words
+from roughy.engine.cutting.rules import Marks
+from roughy.engine.cutting.voicing import describe, similarity
+from roughy.engine.types import RemovalKind, Span, Transcript, Word
+
+RATE = ANALYSIS_SAMPLE_RATE
+
+
+def _vowel(seconds: float, f0: float = 120.0, glide: float = 0.0) -> np.ndarray:
+    """A steady vowel: harmonics of f0 shaped by fixed formants, 30 ms fades."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    pitch = f0 * (1 + glide * t / max(seconds, 1e-9))
+    phase = 2 * np.pi * np.cumsum(pitch) / RATE
+    out = np.zeros_like(t)
+    for k in range(1, 30):
+        freq = k * f0
+        gain = np.exp(-(((freq - 600) / 150) ** 2)) + 0.5 * np.exp(-(((freq - 1100) / 200) ** 2))
+        out += (gain + 0.02) * np.sin(k * phase)
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.03)
+    return (0.2 * out / np.max(np.abs(out)) * fade).astype(np.float32)
+
+
+def _word(seconds: float, seed: int = 0) -> np.ndarray:
+    """An articulated word: fricative noise, a gliding vowel, a stop gap, another vowel."""
+    rng = np.random.default_rng(seed)
+    part = seconds / 4
+    fricative = (rng.standard_normal(int(part * RATE)) * 0.05).astype(np.float32)
+    stop = np.zeros(int(part * 0.5 * RATE), np.float32)
+    burst = (rng.standard_normal(int(part * 0.5 * RATE)) * 0.08).astype(np.float32)
+    return np.concatenate(
+        (fricative, _vowel(part, 140, glide=0.4), stop, burst, _vowel(part, 110, glide=-0.3))
+    )
+
+
+def _signal(parts: list[tuple[float, np.ndarray]], seconds: float) -> AnalysisSignal:
+    rng = np.random.default_rng(1)
+    samples = (rng.standard_normal(int(seconds * RATE)) * 1e-4).astype(np.float32)
+    spans = []
+    for start, sound in parts:
+        i = int(start * RATE)
+        samples[i : i + sound.shape[0]] += sound
+        spans.append(Span(round(start * 1e6), round((start + sound.shape[0] / RATE) * 1e6)))
+    return AnalysisSignal.from_samples(samples, speech=tuple(spans))
+
+
+def test_steady_vowel_is_held_and_articulated_word_is_not() -> None:
+    held = describe(_vowel(0.45))
+    word = describe(_word(0.6))
+    assert held is not None and held.held
+    assert word is not None and not word.held
+
+
+def test_slow_diphthong_word_is_protected_by_asr_confidence() -> None:
+    """A slow "yeah"/"no" can look held to the acoustics (a real "um" also glides from a vowel
+    into a nasal, so glide cannot be the test); the confident transcript keeps it."""
+    held = [Span(1_000_000, 1_500_000)]
+    for text in ("Yeah.", "No.", "Well,"):
+        words = [Word(text, 1_020_000, 1_480_000, 0.9)]
+        marks: Marks = [None]
+        mark_held_islands(words, marks, held, CutOptions())
+        assert marks == [None]
+
+
+def test_held_islands_need_pauses_on_both_sides_and_a_filler_length() -> None:
+    signal = _signal(
+        [
+            (0.2, _word(0.8)),
+            (1.3, _vowel(0.4)),  # isolated hesitation
+            (2.0, _word(0.8)),
+            (2.85, _vowel(0.4)),  # held vowel glued (50 ms) to a word: part of speech
+            (3.6, _vowel(1.8)),  # a sung / held note longer than any filler
+        ],
+        6.0,
+    )
+    found = held_islands(signal)
+    assert [round(s.start_us / 1e6, 1) for s in found] == [1.3]
+
+
+def test_doubtful_words_on_a_held_island_become_fillers_but_confident_ones_survive() -> None:
+    held = [Span(1_000_000, 1_400_000), Span(3_000_000, 3_400_000)]
+    words = [
+        Word("So", 200_000, 500_000, 0.99),
+        Word("to", 1_050_000, 1_350_000, 0.6),  # misheard hesitation
+        Word("work", 2_000_000, 2_400_000, 0.99),
+        Word("I", 3_050_000, 3_350_000, 0.97),  # a confident, held "I": keep
+    ]
+    marks: Marks = [None] * len(words)
+    mark_held_islands(words, marks, held, CutOptions())
+    assert marks[1] is not None and marks[1].kind is RemovalKind.FILLER
+    assert marks[0] is None and marks[2] is None and marks[3] is None
+
+
+def test_held_rule_is_off_in_gentle_preset() -> None:
+    words = [Word("to", 1_050_000, 1_350_000, 0.2)]
+    marks: Marks = [None]
+    mark_held_islands(words, marks, [Span(1_000_000, 1_400_000)], CutOptions.preset("gentle"))
+    assert marks == [None]
+
+
+def test_late_word_moves_back_to_the_wordless_island_before_the_hesitation() -> None:
+    speech = [Span(0, 800_000), Span(1_000_000, 1_250_000), Span(1_450_000, 1_850_000)]
+    held = [speech[2]]
+    words = [
+        Word("runs", 200_000, 700_000, 0.99),
+        Word("The,", 1_500_000, 1_650_000, 0.4),
+        Word("uh,", 1_650_000, 1_850_000, 0.6),
+    ]
+    fixed = repair_late_words(words, speech, held, 0.7)
+    assert (fixed[1].start_us, fixed[1].end_us) == (1_000_000, 1_250_000)
+    assert fixed[2] == words[2]
+    confident = [words[0], Word("The,", 1_500_000, 1_650_000, 0.95), words[2]]
+    assert repair_late_words(confident, speech, held, 0.7) == confident
+
+
+def test_decide_cut_removes_an_untranscribed_held_hesitation_and_keeps_speech() -> None:
+    signal = _signal([(0.3, _word(0.9)), (1.45, _vowel(0.45)), (2.1, _word(0.9, seed=2))], 3.5)
+    words = (
+        Word("Hello", 300_000, 1_200_000, 0.98),
+        Word("world", 2_100_000, 3_000_000, 0.98),
+    )
+    transcript = Transcript(language="en", words=words, model="t", duration_us=3_500_000)
+    doc = decide_cut(transcript, signal, CutOptions())
+    fillers = [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    assert len(fillers) == 1
+    assert fillers[0].start_us <= 1_450_000 and fillers[0].end_us >= 1_900_000
+    kept = [(k.start_us, k.end_us) for k in doc.kept]
+    assert any(a <= 300_000 and b >= 1_200_000 for a, b in kept)
+    assert any(a <= 2_100_000 and b >= 3_000_000 for a, b in kept)
+
+
+def test_similarity_hears_a_repeat() -> None:
+    word = _word(0.5, seed=3)
+    assert similarity(word, word) > similarity(word, _vowel(0.5))
+
+
+def test_stutter_with_overlapping_stamps_is_not_cut() -> None:
+    from roughy.engine.cutting.rules import mark_stutters
+
+    words = [
+        Word("it.", 600_000, 880_000),
+        Word("The", 670_000, 1_270_000),
+        Word("The", 970_000, 1_190_000, 0.15),
+        Word("report", 1_190_000, 1_530_000),
+    ]
+    marks: Marks = [None] * 4
+    mark_stutters(words, marks)
+    assert marks == [None] * 4
+    apart = [words[0], Word("The", 900_000, 1_000_000), Word("The", 1_100_000, 1_200_000)]
+    marks = [None] * 3
+    mark_stutters(apart, marks)
+    assert marks[1] is not None and marks[1].kind is RemovalKind.STUTTER
+
+
+def test_restarted_fragment_is_heard_and_a_different_phrase_is_not() -> None:
+    from roughy.engine.cutting.acoustic import restarted_islands
+
+    fragment = _word(0.5, seed=5)
+    restart = np.concatenate((fragment, _word(0.8, seed=6)))
+    signal = _signal([(0.2, fragment), (1.0, restart)], 3.0)
+    assert [round(s.start_us / 1e6, 1) for s in restarted_islands(signal, 0.8)] == [0.2]
+    other = _signal([(0.2, fragment), (1.0, np.concatenate((_vowel(0.5), _word(0.8))))], 3.0)
+    assert restarted_islands(other, 0.8) == []
+    assert restarted_islands(signal, 0.0) == []
+
+
+def test_deliberate_double_on_a_restarted_island_survives() -> None:
+    from roughy.engine.cutting.acoustic import mark_restarted_islands
+
+    words = [Word("No,", 200_000, 600_000), Word("no,", 1_000_000, 1_300_000)]
+    marks: Marks = [None, None]
+    mark_restarted_islands(words, marks, [Span(200_000, 650_000)])
+    assert marks == [None, None]
+    words = [Word("He", 200_000, 350_000), Word("painted", 350_000, 650_000)]
+    marks = [None, None]
+    mark_restarted_islands(words, marks, [Span(200_000, 650_000)])
+    assert all(m is not None and m.kind is RemovalKind.FALSE_START for m in marks)
