@@ -15,9 +15,10 @@ from roughy.assets.schemas import (
 )
 from roughy.auth.dependencies import CurrentUser
 from roughy.deps import SessionDep, SettingsDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 
-public = APIRouter(prefix="/v1/assets", tags=["Assets"])
+public = APIRouter(prefix="/v1/assets", tags=["Assets"], responses=error_responses())
 legacy = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
 
@@ -34,7 +35,7 @@ async def list_assets(
     return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
 
 
-@public.get("/{asset_id}", response_model=Asset)
+@public.get("/{asset_id}", response_model=Asset, responses=error_responses(404))
 async def get_asset(
     asset_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> object:
@@ -42,7 +43,7 @@ async def get_asset(
     return service.public_detail(asset, settings)
 
 
-@public.delete("/{asset_id}", status_code=204)
+@public.delete("/{asset_id}", status_code=204, responses=error_responses(404))
 async def delete_asset(asset_id: str, user: CurrentUser, session: SessionDep) -> Response:
     await service.delete(session, user.id, asset_id)
     return Response(status_code=204)

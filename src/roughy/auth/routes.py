@@ -22,9 +22,10 @@ from roughy.auth.schemas import (
 )
 from roughy.auth.secrets import LEGACY_API_KEY_PREFIX
 from roughy.deps import SessionDep, SettingsDep
+from roughy.kit.openapi import error_responses
 
 legacy = APIRouter(prefix="/api/v1")
-public = APIRouter(prefix="/v1", tags=["Users"])
+public = APIRouter(prefix="/v1", tags=["Users"], responses=error_responses())
 
 
 @legacy.post("/auth/signup", status_code=201, response_model=SignupResponse, tags=["auth"])

@@ -12,9 +12,10 @@ from roughy.credits.schemas import (
     LegacyLedgerEntry,
 )
 from roughy.deps import SessionDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 
-public = APIRouter(prefix="/v1/credits", tags=["Credits"])
+public = APIRouter(prefix="/v1/credits", tags=["Credits"], responses=error_responses())
 legacy = APIRouter(prefix="/api/v1/credits", tags=["credits"])
 
 

@@ -10,8 +10,8 @@ from roughy.auth.dependencies import CurrentUser
 from roughy.cuts import service
 from roughy.cuts.schemas import Cut, CutCreate, CutState, CutSummary, ExportFormat, SubtitleFormat
 from roughy.deps import SessionDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
-from roughy.webhooks.openapi import error_responses
 
 router = APIRouter(prefix="/v1/cuts", tags=["Cuts"])
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from roughy.auth.dependencies import CurrentUser
 from roughy.deps import SessionDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 from roughy.projects import service
 from roughy.projects.schemas import (
@@ -16,7 +17,7 @@ from roughy.projects.schemas import (
     ProjectUpdate,
 )
 
-router = APIRouter(prefix="/v1/projects", tags=["Projects"])
+router = APIRouter(prefix="/v1/projects", tags=["Projects"], responses=error_responses())
 
 
 @router.post("", status_code=201, response_model=Project)
@@ -35,19 +36,19 @@ async def list_projects(
     return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/{project_id}", response_model=Project)
+@router.get("/{project_id}", response_model=Project, responses=error_responses(404))
 async def get_project(project_id: str, user: CurrentUser, session: SessionDep) -> object:
     return await service.get(session, user, project_id)
 
 
-@router.patch("/{project_id}", response_model=Project)
+@router.patch("/{project_id}", response_model=Project, responses=error_responses(404))
 async def update_project(
     project_id: str, body: ProjectUpdate, user: CurrentUser, session: SessionDep
 ) -> object:
     return await service.update(session, user, project_id, body)
 
 
-@router.delete("/{project_id}", status_code=204)
+@router.delete("/{project_id}", status_code=204, responses=error_responses(404))
 async def delete_project(project_id: str, user: CurrentUser, session: SessionDep) -> Response:
     await service.delete(session, user, project_id)
     return Response(status_code=204)

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query, Response
 
 from roughy.auth.dependencies import CurrentUser
 from roughy.deps import SessionDep, SettingsDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 from roughy.renders import service
 from roughy.renders.schemas import Render, RenderCreate, RenderDetail, RenderState
-from roughy.webhooks.openapi import error_responses
 
 router = APIRouter(prefix="/v1/renders", tags=["Renders"])
 

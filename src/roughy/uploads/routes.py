@@ -24,6 +24,7 @@ from roughy.config import Settings
 from roughy.deps import RuntimeDep, SessionDep, SettingsDep
 from roughy.errors import UnsupportedMediaType
 from roughy.jobs import Runtime
+from roughy.kit.openapi import error_responses
 from roughy.uploads import service, transfer
 from roughy.uploads.errors import MalformedTusRequest, UploadExpired
 from roughy.uploads.models import Upload
@@ -230,7 +231,13 @@ def _options(extensions: str) -> Response:
 # /v1
 
 
-@public.post("/v1/assets", status_code=201, response_model=Asset, tags=["Assets"])
+@public.post(
+    "/v1/assets",
+    status_code=201,
+    response_model=Asset,
+    tags=["Assets"],
+    responses=error_responses(402, 404, 413),
+)
 async def create_asset(
     body: AssetCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
@@ -250,7 +257,7 @@ async def v1_options() -> Response:
     return _options(EXTENSIONS_V1)
 
 
-@public.post(V1_UPLOADS, status_code=201)
+@public.post(V1_UPLOADS, status_code=201, responses=error_responses(400, 404, 412, 413))
 async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -> Response:
     """Concatenation only: `Upload-Concat: partial` parts, then `final;<urls>` with metadata
     `asset_id` naming the pending asset whose upload the parts become."""
@@ -258,12 +265,16 @@ async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -
     return Response(status_code=201, headers=_created_headers(runtime.settings, upload, committed))
 
 
-@public.head(V1_UPLOADS + "/{upload_id}")
+@public.head(V1_UPLOADS + "/{upload_id}", responses=error_responses(404, 410, 412, 423))
 async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     return await _head(runtime, user, upload_id, SURFACE_V1)
 
 
-@public.patch(V1_UPLOADS + "/{upload_id}", status_code=204)
+@public.patch(
+    V1_UPLOADS + "/{upload_id}",
+    status_code=204,
+    responses=error_responses(400, 403, 404, 409, 410, 412, 413, 415, 423, 460),
+)
 async def v1_patch(
     upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
 ) -> Response:
@@ -271,7 +282,7 @@ async def v1_patch(
     return Response(status_code=204, headers=_progress_headers(committed))
 
 
-@public.delete(V1_UPLOADS + "/{upload_id}", status_code=204)
+@public.delete(V1_UPLOADS + "/{upload_id}", status_code=204, responses=error_responses(404, 412))
 async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     """Cancel the upload: the asset is removed."""
     async with runtime.db.transaction() as session:

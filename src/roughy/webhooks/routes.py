@@ -4,9 +4,9 @@ from fastapi import APIRouter, Response
 
 from roughy.auth.dependencies import CurrentUser
 from roughy.deps import SessionDep, SettingsDep
+from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 from roughy.webhooks import service
-from roughy.webhooks.openapi import error_responses
 from roughy.webhooks.schemas import (
     WebhookDelivery,
     WebhookEndpoint,

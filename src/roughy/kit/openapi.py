@@ -1,6 +1,4 @@
-"""OpenAPI descriptions of the /v1 error envelope, for `responses=` on routes.
-
-(Lives here because webhooks is the lowest of the domains that need it; it could move to kit.)"""
+"""OpenAPI descriptions of the /v1 error envelope, for `responses=` on routes."""
 
 from __future__ import annotations
 
@@ -28,10 +26,16 @@ _DESCRIPTIONS = {
     400: "bad_request",
     401: "unauthenticated",
     402: "insufficient_credits",
+    403: "forbidden",
     404: "not_found",
     409: "conflict",
+    410: "gone",
+    412: "precondition_failed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_error",
+    423: "locked",
+    460: "checksum_mismatch",
 }
 
 
