@@ -204,6 +204,10 @@ async def make_account(data_dir: Path) -> tuple[str, str]:
         await runtime.db.dispose()
 
 
+def _runs(rates: list[float]) -> str:
+    return ", ".join(f"{rate:.0f}" for rate in rates)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -280,11 +284,10 @@ def main() -> None:
         best_roughy, best_sink = max(roughy_rates), max(sink_rates)
         ratio = best_roughy / best_sink
         print(f"size: {args.size_mib} MiB in {CHUNK // MIB} MiB PATCHes, best of {args.rounds}")
+        print(f"roughy tus PATCH: {best_roughy:.1f} MiB/s  (runs: {_runs(roughy_rates)})")
         print(
-            f"roughy tus PATCH: {best_roughy:.1f} MiB/s  (runs: {', '.join(f'{r:.0f}' for r in roughy_rates)})"
-        )
-        print(
-            f"bare ASGI sink (drain + write + fsync): {best_sink:.1f} MiB/s  (runs: {', '.join(f'{r:.0f}' for r in sink_rates)})"
+            f"bare ASGI sink (drain + write + fsync): {best_sink:.1f} MiB/s"
+            f"  (runs: {_runs(sink_rates)})"
         )
         print(f"roughy server peak RSS (VmHWM): {rss:.1f} MB (goal < 200)")
         print(f"ratio (goal >= 0.8): {ratio:.3f}")
