@@ -4,7 +4,6 @@ server (API + in-process worker) on loopback. Tests talk to it over HTTP like an
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -21,15 +20,9 @@ from roughy.jobs import Runtime
 from roughy.kit.db import Database
 from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
 from roughy.storage import LocalStorage
-from support import Account, create_account
+from support import Account, create_account, free_port
 
 TEST_DATABASE = f"roughy_test_{os.getpid()}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

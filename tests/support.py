@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -94,3 +95,9 @@ def make_tone_audio(path: Path, seconds: float = 2.0) -> Path:
     return make_media(
         path, "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=16000:duration={seconds}"
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

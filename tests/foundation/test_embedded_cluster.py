@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
+from support import free_port
 
 ROUGHY = str(Path(sys.executable).with_name("roughy"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+from render_sources import Sources
 
-from conftest import Sources
 from roughy.engine.ffmpeg import find_ffmpeg, run_ffmpeg
 from roughy.engine.render import OutputSpec, render
 from roughy.engine.types import EngineCancelled, EngineError

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mediacheck import codec_names, decoded_audio, decoded_frame_count
+from render_sources import Sources
 
-from conftest import Sources
 from roughy.engine.probe import probe
 from roughy.engine.render import PRESETS, OutputSpec, render
 from roughy.engine.render.plan import plan_render

@@ -8,12 +8,12 @@ from pathlib import Path
 import av
 import pytest
 from mediacheck import decoded_audio, decoded_frame_count, psnr
+from render_sources import Sources, run
 
-from conftest import Sources
 from roughy.engine.probe import probe
 from roughy.engine.render import OutputSpec, render
 from roughy.engine.render.plan import Segment, plan_render
-from roughy.engine.render.smart import KeyframeIndex, Piece, plan_pieces
+from roughy.engine.render.smart import KeyframeIndex, Piece, plan_pieces, read_keyframe_index
 from roughy.engine.render.spec import as_preset
 from roughy.engine.types import CutDocument, Span
 
@@ -134,3 +134,22 @@ def test_failed_smart_step_falls_back_to_full_reencode(
     )
     assert not result.used_smart_render
     assert result.frame_count == decoded_frame_count(result.path) == 127
+
+
+def test_open_gop_source_is_not_smart_rendered(
+    sources: Sources, ffmpeg_bin: Path, out: Out, tmp_path: Path
+) -> None:
+    """Open-GOP recovery points are sync samples but not IDR pictures: frames after them may
+    reference the previous GOP, so copying from them would not be exact."""
+    open_gop = tmp_path / "open_gop.mp4"
+    run(
+        "-i", str(sources.gop_source), "-c:v", "libx264", "-preset", "veryfast",
+        "-x264-params", "keyint=12:min-keyint=12:scenecut=0:open-gop=1:bframes=3",
+        "-pix_fmt", "yuv420p", "-c:a", "copy", str(open_gop),
+    )  # fmt: skip
+    assert read_keyframe_index(open_gop, 0) is None
+    assert read_keyframe_index(sources.gop_source, 0) is not None
+
+    result = render(open_gop, cut_of(*CUT), OutputSpec("mp4"), out("open.mp4"), ffmpeg=ffmpeg_bin)
+    assert not result.used_smart_render
+    assert result.frame_count == decoded_frame_count(result.path) == 45 + 45 + 37

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 import av.error
@@ -119,11 +119,49 @@ def read_keyframe_index(path: Path, stream_index: int) -> KeyframeIndex | None:
             keyframes = tuple(i for i in range(len(entries)) if entries[i].is_keyframe)
             delay = _reorder_delay(container, stream)
             total = len(entries)
+            length_size = _nal_length_size(stream.codec_context.extradata)
+            samples = [(entries[k].pos, entries[k].size) for k in keyframes]
     except (av.error.FFmpegError, OSError):
         return None
-    if not keyframes or keyframes[0] != 0 or delay is None:
+    if not keyframes or keyframes[0] != 0 or delay is None or length_size is None:
+        return None
+    if not _all_idr(path, samples, length_size):
         return None
     return KeyframeIndex(keyframes, total, delay)
+
+
+H264_IDR_SLICE = 5
+MAX_NALS_PER_SAMPLE = 16
+
+
+def _nal_length_size(extradata: bytes | None) -> int | None:
+    """Bytes of each NAL length prefix, from the avcC record (None if not avcC)."""
+    if not extradata or len(extradata) < 7 or extradata[0] != 1:
+        return None
+    return (extradata[4] & 0x03) + 1
+
+
+def _all_idr(path: Path, samples: list[tuple[int, int]], length_size: int) -> bool:
+    """True when every sync sample holds an IDR slice. Open-GOP recovery points are also marked
+    as sync samples, but pictures after them may reference the previous GOP: copying from them
+    would not be frame-exact, so such sources are not smart-rendered."""
+    with path.open("rb") as handle:
+        return all(_sample_has_idr(handle, pos, size, length_size) for pos, size in samples)
+
+
+def _sample_has_idr(handle: BinaryIO, pos: int, size: int, length_size: int) -> bool:
+    offset = 0
+    for _ in range(MAX_NALS_PER_SAMPLE):
+        if offset + length_size + 1 > size:
+            return False
+        handle.seek(pos + offset)
+        header = handle.read(length_size + 1)
+        if len(header) < length_size + 1:
+            return False
+        if header[length_size] & 0x1F == H264_IDR_SLICE:
+            return True
+        offset += length_size + int.from_bytes(header[:length_size], "big")
+    return False
 
 
 def _reorder_delay(container: Any, stream: Any) -> int | None:
