@@ -22,7 +22,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from roughy.engine.probe import probe
+from roughy.engine.probe import MediaInfo, probe
 from roughy.engine.render import OutputSpec, plan_render, render
 from roughy.engine.render.plan import X264_CRF, X264_PRESET
 from roughy.engine.types import CutDocument, Span
@@ -178,12 +178,22 @@ def worker(mode: str, source: Path, dest: Path) -> None:
                 "smart_used": smart_used,
                 "frames": out.video.frame_count if out.video else None,
                 "duration_us": out.duration_us,
+                "av_drift_ms": _av_drift_ms(out),
                 "cpu_seconds": _cpu_seconds(),
                 "self_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
             }
         )
     )
+
+
+def _av_drift_ms(info: MediaInfo) -> float | None:
+    """End-of-file gap between the audio and video streams of the output."""
+    if info.video is None or info.audio is None:
+        return None
+    if info.video.duration_us is None or info.audio.duration_us is None:
+        return None
+    return abs(info.video.duration_us - info.audio.duration_us) / 1000
 
 
 def _cpu_seconds() -> float:
@@ -218,7 +228,7 @@ def bench_source(source: Path) -> tuple[float, float, float]:
     for mode, r in results.items():
         print(
             f"  {mode:9s} {r['seconds']:7.1f} s wall {r['cpu_seconds']:7.1f} s CPU  "
-            f"frames={r['frames']}  "
+            f"frames={r['frames']}  A/V drift at end={r['av_drift_ms']} ms  "
             f"smart_used={r['smart_used']}  peak RSS python={r['self_rss_mb']:.0f} MB "
             f"ffmpeg={r['child_rss_mb']:.0f} MB",
             flush=True,
