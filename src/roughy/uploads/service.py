@@ -69,19 +69,8 @@ async def open_for_new_asset(
         language=body.language,
     )
     await assets.require_positive_balance(session, user.id, settings)
-    upload = await repo.add(
-        session,
-        Upload(
-            id=asset.id,
-            user_id=user.id,
-            asset_id=asset.id,
-            surface=SURFACE_V1,
-            kind="single",
-            state="active",
-            length=body.size_bytes,
-            offset=0,
-            expires_at=_expiry(settings),
-        ),
+    upload = await _add_upload(
+        session, user, SURFACE_V1, body.size_bytes, settings, asset_id=asset.id
     )
     return asset, upload
 
@@ -130,20 +119,8 @@ async def open_legacy(
         content_type=fields["content_type"],
         filename=fields["filename"],
     )
-    upload = await repo.add(
-        session,
-        Upload(
-            id=asset.id,
-            user_id=user.id,
-            asset_id=asset.id,
-            surface=SURFACE_LEGACY,
-            kind="single",
-            state="active",
-            length=length,
-            offset=0,
-            upload_metadata=raw_metadata,
-            expires_at=_expiry(settings),
-        ),
+    upload = await _add_upload(
+        session, user, SURFACE_LEGACY, length, settings, asset_id=asset.id, metadata=raw_metadata
     )
     return asset, upload
 
@@ -160,17 +137,32 @@ async def open_partial(
     """A concatenation part: bytes only, no asset (any size up to the cap)."""
     if length is not None:
         assets.check_upload_length(length)
+    return await _add_upload(session, user, surface, length, settings, metadata=raw_metadata)
+
+
+async def _add_upload(
+    session: AsyncSession,
+    user: User,
+    surface: str,
+    length: int | None,
+    settings: Settings,
+    *,
+    asset_id: str | None = None,
+    metadata: str | None = None,
+) -> Upload:
+    """An active upload at offset 0: an asset's own (its id is the asset's) or a partial."""
     return await repo.add(
         session,
         Upload(
-            id=new_id(),
+            id=asset_id or new_id(),
             user_id=user.id,
+            asset_id=asset_id,
             surface=surface,
-            kind="partial",
+            kind="single" if asset_id else "partial",
             state="active",
             length=length,
             offset=0,
-            upload_metadata=raw_metadata,
+            upload_metadata=metadata,
             expires_at=_expiry(settings),
         ),
     )
