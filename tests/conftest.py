@@ -14,12 +14,10 @@ import pytest
 import uvicorn
 
 from roughy.api import create_app
-from roughy.bootstrap import upgrade_database
+from roughy.bootstrap import build_runtime, upgrade_database
 from roughy.config import Settings
 from roughy.jobs import Runtime
-from roughy.kit.db import Database
 from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
-from roughy.storage import LocalStorage
 from support import Account, create_account, free_port
 
 TEST_DATABASE = f"roughy_test_{os.getpid()}"
@@ -108,9 +106,7 @@ def base_url(server: LiveServer) -> str:
 @pytest.fixture(scope="session")
 async def runtime(settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
     """Direct access to the same database and storage, for set-up and for checking effects."""
-    rt = Runtime(
-        settings=settings, db=Database(database_url), storage=LocalStorage(settings.storage_dir)
-    )
+    rt = build_runtime(settings, migrate=False)
     yield rt
     await rt.db.dispose()
 

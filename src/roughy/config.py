@@ -70,9 +70,6 @@ class Settings(BaseSettings):
     webhook_retry_cap_seconds: float = 6 * 3600.0
     sse_heartbeat_seconds: float = 15.0
 
-    mail_from: str = "roughy@localhost"
-    smtp_url: str | None = None
-
     io_concurrency: int = 4
     cpu_concurrency: int = 1
 
@@ -87,10 +84,6 @@ class Settings(BaseSettings):
                 "ROUGHY_SECRET_KEY must be set to a real secret when ROUGHY_ENVIRONMENT=production"
             )
         return self
-
-    @property
-    def uses_embedded_database(self) -> bool:
-        return self.database_url is None
 
     @property
     def pg_dir(self) -> Path:

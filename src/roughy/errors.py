@@ -81,7 +81,3 @@ class ValidationFailed(RoughyError):
 
 class Locked(RoughyError):
     code, status, default_message = "locked", 423, "The resource is locked."
-
-
-class ServiceUnavailable(RoughyError):
-    code, status, default_message = "service_unavailable", 503, "Temporarily unavailable."

@@ -23,13 +23,11 @@ from pipeline_media import seed_input, talking_head
 from sqlalchemy import text
 
 from roughy.api import create_app
-from roughy.bootstrap import upgrade_database
+from roughy.bootstrap import build_runtime, upgrade_database
 from roughy.config import Settings
 from roughy.jobs import Runtime
-from roughy.kit.db import Database
 from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
 from roughy.pipelines import service
-from roughy.storage import LocalStorage
 from support import create_account, wait_until
 
 DATABASE = f"roughy_pipelines_{os.getpid()}"
@@ -104,11 +102,7 @@ def api_only(stack_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 async def stack(stack_settings: Settings, api_only: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    runtime = Runtime(
-        settings=stack_settings,
-        db=Database(stack_settings.database_url or ""),
-        storage=LocalStorage(stack_settings.storage_dir),
-    )
+    runtime = build_runtime(stack_settings, migrate=False)
     yield Stack(stack_settings, runtime, api_only, tmp_path)
     await runtime.db.dispose()
 

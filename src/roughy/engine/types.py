@@ -166,17 +166,6 @@ class CutDocument:
     def kept_duration_us(self) -> int:
         return sum(s.duration_us for s in self.kept)
 
-    @classmethod
-    def keep_all(cls, source_duration_us: int, frame_rate: Fraction | None = None) -> CutDocument:
-        return cls(
-            source_duration_us=source_duration_us,
-            kept=(Span(0, source_duration_us),),
-            removed=(),
-            words=(),
-            language="",
-            frame_rate=frame_rate,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.events.bus import CHANNEL
@@ -75,8 +75,3 @@ async def last_event(session: AsyncSession, stream: str) -> StoredEvent | None:
         select(Event).where(Event.stream == stream).order_by(Event.seq.desc()).limit(1)
     )
     return None if row is None else _stored(row)
-
-
-async def drop_stream(session: AsyncSession, stream: str) -> None:
-    await session.execute(delete(Event).where(Event.stream == stream))
-    await session.execute(text("DELETE FROM event_streams WHERE stream = :s"), {"s": stream})

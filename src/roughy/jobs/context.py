@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.config import Settings
@@ -25,6 +26,8 @@ class JobContext:
     runtime: Runtime
     job_id: int
     attempts: int
+    queue: procrastinate.App | None = None
+    """The worker's open procrastinate app, for jobs that manage other jobs."""
 
     @property
     def settings(self) -> Settings:

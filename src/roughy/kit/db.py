@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
@@ -78,20 +77,3 @@ async def advisory_xact_lock(session: AsyncSession, namespace: int, key: str) ->
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
     )
-
-
-async def try_advisory_lock(session: AsyncSession, namespace: int, key: str) -> bool:
-    row = await session.execute(
-        text("SELECT pg_try_advisory_lock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
-    )
-    return bool(row.scalar_one())
-
-
-async def advisory_unlock(session: AsyncSession, namespace: int, key: str) -> None:
-    await session.execute(
-        text("SELECT pg_advisory_unlock(:ns, hashtext(:key))"), {"ns": namespace, "key": key}
-    )
-
-
-def row_dict(obj: Any, *names: str) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}

@@ -43,10 +43,6 @@ class StepMonitor:
     def should_cancel(self) -> bool:
         return self._stop.is_set()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
     async def _loop(self) -> None:
         last_beat = time.monotonic()
         while True:

@@ -725,10 +725,6 @@ async def stop_step(session: AsyncSession, claim: Claim) -> bool:
     return True
 
 
-async def load_asset(session: AsyncSession, asset_id: str) -> Asset | None:
-    return await repo.get_asset(session, asset_id)
-
-
 async def recover_stalled_steps(
     session: AsyncSession, *, stalled_after_seconds: float = STALLED_STEP_SECONDS
 ) -> int:

@@ -143,9 +143,3 @@ def parse_concat(value: str | None) -> Concat | None:
             raise MalformedTusRequest("Upload-Concat: final needs the partial upload URLs.")
         return Concat("final", ids)
     raise MalformedTusRequest("Upload-Concat must be 'partial' or 'final;<urls>'.")
-
-
-def encode_metadata(values: dict[str, str]) -> str:
-    return ",".join(
-        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
-    )

@@ -37,7 +37,9 @@ def _wrap(runtime: Runtime, spec: JobSpec) -> Any:
     async def run(context: procrastinate.JobContext, **kwargs: Any) -> None:
         job = context.job
         kwargs.pop("timestamp", None)
-        ctx = JobContext(runtime=runtime, job_id=job.id or 0, attempts=job.attempts)
+        ctx = JobContext(
+            runtime=runtime, job_id=job.id or 0, attempts=job.attempts, queue=context.app
+        )
         log.info("job start", extra={"job": spec.name, "job_id": job.id, "job_args": kwargs})
         await spec.handler(ctx, **kwargs)
         log.info("job done", extra={"job": spec.name, "job_id": job.id})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import anyio
-import procrastinate
 
 from roughy.auth import service as auth
 from roughy.jobs import JobContext, job
@@ -17,14 +16,13 @@ log = logging.getLogger(__name__)
 @job("jobs.recover_stalled", queue="io", periodic_cron="* * * * *")
 async def recover_stalled(ctx: JobContext) -> None:
     """Re-queue jobs whose worker died mid-job (no heartbeat): handlers are safe to run twice."""
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=ctx.runtime.db.url))
-    async with app.open_async():
-        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=60)
-        for stalled_job in stalled:
-            if stalled_job.id == ctx.job_id:
-                continue
-            log.warning("retrying stalled job", extra={"job_id": stalled_job.id})
-            await app.job_manager.retry_job(stalled_job)
+    assert ctx.queue is not None, "runs inside a worker"
+    manager = ctx.queue.job_manager
+    for stalled_job in await manager.get_stalled_jobs(seconds_since_heartbeat=60):
+        if stalled_job.id == ctx.job_id:
+            continue
+        log.warning("retrying stalled job", extra={"job_id": stalled_job.id})
+        await manager.retry_job(stalled_job)
 
 
 @job("storage.delete_prefix", queue="io", retries=5)

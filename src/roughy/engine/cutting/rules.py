@@ -17,7 +17,6 @@ from roughy.engine.cutting.text import (
     content_words,
     ends_clause,
     ends_sentence,
-    make_sentence,
     split_sentences,
 )
 from roughy.engine.transcribe.guards import is_filler, normalize_token
@@ -454,7 +453,3 @@ def _retake_score(a: Sequence[str], b: Sequence[str]) -> float:
         return 0.0
     ratio = _similar(a, b)
     return ratio if a[0] == b[0] or ratio >= 0.75 else 0.0
-
-
-def sentence_of(words: Sequence[Word], first: int, last: int) -> Sentence:
-    return make_sentence(words, first, last)
