@@ -1,6 +1,7 @@
 """Cut-quality benchmark: our cutter vs an auto-editor-style loudness cutter on a labelled corpus.
 
     .venv/bin/python -m bench.cut_quality [--clips 12 --minutes 24] [--model tiny|base|DIR]
+        [--seed N]   # another seed: a held-out corpus
 
 Prints a per-kind table for both cutters and a FINAL line with the ratio of unwanted time removed.
 Corpus, analysis audio and transcripts are cached under bench/out/.
@@ -222,50 +223,90 @@ def table(title: str, s: Score) -> str:
     return "\n".join(lines)
 
 
-def memory_probe(hours: float) -> str:
-    """Decode + VAD + energy over a generated long file in a fresh process; report peak RSS."""
-    long_file = OUT / f"long_{hours:g}h.m4a"
-    if not long_file.exists():
-        import imageio_ffmpeg
+def long_speech_file(corpus: Path, metas: list[dict[str, Any]], hours: float) -> Path:
+    """The corpus clips back to back, looped to `hours` (AAC, like an upload)."""
+    target = OUT / f"long_speech_{hours:g}h.m4a"
+    if target.exists():
+        return target
+    import imageio_ffmpeg
 
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"anoisesrc=d={hours * 3600:g}:c=pink:a=0.05:r=44100",
-                "-ac",
-                "2",
-                "-c:a",
-                "aac",
-                "-b:a",
-                "64k",
-                str(long_file),
-            ],
-            check=True,
-        )
-    code = (
-        "import resource,sys,time;from pathlib import Path;"
-        "from roughy.engine.audio import extract_analysis_audio;"
-        "from roughy.engine.cutting import AnalysisSignal;t=time.perf_counter();"
-        f"extract_analysis_audio(Path({str(long_file)!r}), Path({str(OUT / 'long.16k.wav')!r}));"
-        "d=time.perf_counter()-t;"
-        f"s=AnalysisSignal.from_file(Path({str(OUT / 'long.16k.wav')!r}));"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss//1024, round(d,1),"
-        " round(time.perf_counter()-t-d,1))"
+    listing = OUT / "long_speech.txt"
+    clips = [corpus / meta["audio"] for meta in metas]
+    total = sum(meta["duration"] for meta in metas)
+    loops = int(hours * 3600 // total) + 1
+    listing.write_text("".join(f"file '{c.resolve()}'\n" for _ in range(loops) for c in clips))
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-t",
+            f"{hours * 3600:g}",
+            "-ac",
+            "2",
+            "-ar",
+            "44100",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            str(target),
+        ],
+        check=True,
     )
+    return target
+
+
+_FULL_ANALYSIS = """
+import json, resource, sys, time
+from pathlib import Path
+from roughy.engine.audio import extract_analysis_audio
+from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
+from roughy.engine.transcribe.models import default_whisper_model
+from roughy.engine.transcribe.whisper import FasterWhisperTranscriber
+source, wav = Path(sys.argv[1]), Path(sys.argv[2])
+times = {}
+t = time.perf_counter()
+extract_analysis_audio(source, wav)
+times["decode"] = time.perf_counter() - t
+t = time.perf_counter()
+transcript = FasterWhisperTranscriber(default_whisper_model()).transcribe(wav, language="en")
+times["transcribe"] = time.perf_counter() - t
+t = time.perf_counter()
+doc = decide_cut(transcript, AnalysisSignal.from_file(wav), CutOptions())
+times["decide"] = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({"peak_mb": peak, "times": times, "words": len(transcript.words),
+                  "removed": len(doc.removed), "seconds": doc.source_duration_us / 1e6}))
+"""
+
+
+def memory_probe(corpus: Path, metas: list[dict[str, Any]], hours: float) -> str:
+    """The whole analysis (decode, transcribe, decide) of an N-hour recording in a fresh
+    process: its peak RSS and speed."""
+    source = long_speech_file(corpus, metas, hours)
+    wav = OUT / f"long_speech_{hours:g}h.16k.wav"
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", _FULL_ANALYSIS, str(source), str(wav)],
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.split()
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    times = result["times"]
+    speed = result["seconds"] / max(1e-9, sum(times.values()))
     return (
-        f"memory: {hours:g} h input: peak RSS {out[0]} MB (decode {out[1]}s, VAD+energy {out[2]}s)"
+        f"memory: full analysis of a {hours:g} h recording: peak RSS {result['peak_mb']} MB, "
+        f"{speed:.1f}x realtime (decode {times['decode']:.0f}s, transcribe "
+        f"{times['transcribe']:.0f}s, decide {times['decide']:.0f}s; {result['words']} words, "
+        f"{result['removed']} removals)"
     )
 
 
@@ -281,14 +322,21 @@ def main() -> None:
     )
     parser.add_argument("--preset", default="balanced")
     parser.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="corpus seed; another seed gives a held-out corpus to check rules generalise",
+    )
+    parser.add_argument(
         "--memory-hours",
         type=float,
         default=0.0,
-        help="also measure peak RSS of decode+VAD on a generated N-hour file",
+        help="also measure peak RSS of the whole analysis of an N-hour recording",
     )
     args = parser.parse_args()
-    corpus = OUT / f"corpus-{args.clips}x{args.minutes:g}"
-    metas = generate(corpus, args.clips, args.minutes)
+    suffix = "" if args.seed == 7 else f"-seed{args.seed}"
+    corpus = OUT / f"corpus-{args.clips}x{args.minutes:g}{suffix}"
+    metas = generate(corpus, args.clips, args.minutes, seed=args.seed)
     options = CutOptions.preset(args.preset)
     total = sum(m["duration"] for m in metas)
     print(f"corpus: {len(metas)} clips, {total / 60:.1f} min")
@@ -312,7 +360,7 @@ def main() -> None:
         final = final or line
         print(line)
     if args.memory_hours > 0:
-        print(memory_probe(args.memory_hours))
+        print(memory_probe(corpus, metas, args.memory_hours))
     print(f"peak RSS of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     print("FINAL " + final.replace("[tiny]", ""))
 

@@ -116,8 +116,76 @@ def test_late_word_moves_back_to_the_wordless_island_before_the_hesitation() -> 
     fixed = repair_late_words(words, speech, held, 0.7)
     assert (fixed[1].start_us, fixed[1].end_us) == (1_000_000, 1_250_000)
     assert fixed[2] == words[2]
+    # The filler right after it in the transcript is evidence enough, however sure the ASR is.
     confident = [words[0], Word("The,", 1_500_000, 1_650_000, 0.95), words[2]]
-    assert repair_late_words(confident, speech, held, 0.7) == confident
+    moved = repair_late_words(confident, speech, held, 0.7)
+    assert (moved[1].start_us, moved[1].end_us) == (1_000_000, 1_250_000)
+
+
+def test_a_confident_word_alone_on_a_held_island_stays_where_it_was_heard() -> None:
+    speech = [Span(0, 800_000), Span(1_000_000, 1_250_000), Span(1_450_000, 1_850_000)]
+    words = [Word("runs", 200_000, 700_000, 0.99), Word("Yeah.", 1_500_000, 1_800_000, 0.95)]
+    assert repair_late_words(words, speech, [speech[2]], 0.7) == words
+
+
+def test_late_word_before_a_filler_moves_even_onto_a_steady_island() -> None:
+    """A lone "The" is as steady a sound as an "uh": with the filler after it in the
+    transcript, the two held islands are the word and then the hesitation."""
+    speech = [Span(0, 800_000), Span(1_000_000, 1_300_000), Span(1_500_000, 1_900_000)]
+    held = [speech[1], speech[2]]
+    words = [
+        Word("out.", 200_000, 700_000, 0.99),
+        Word("The,", 1_550_000, 1_700_000, 0.4),
+        Word("uh,", 1_700_000, 1_880_000, 0.6),
+    ]
+    fixed = repair_late_words(words, speech, held, 0.7)
+    assert (fixed[1].start_us, fixed[1].end_us) == (1_000_000, 1_300_000)
+    marks: Marks = [None] * 3
+    mark_held_islands(fixed, marks, held, CutOptions())
+    assert marks[1] is None, "the word before the hesitation is kept"
+    assert marks[2] is not None and marks[2].kind is RemovalKind.FILLER
+
+
+def test_a_misheard_hesitation_is_dropped_even_when_whisper_writes_a_filler_later() -> None:
+    """Whisper can hear one "uh" twice: as "did" on the hesitation and as "erm" on top of
+    the next words. That later filler has no hesitation of its own, so "did" is the filler."""
+    held = [Span(1_000_000, 1_350_000)]
+    words = [
+        Word("automated,", 200_000, 700_000, 0.9),
+        Word("did,", 1_010_000, 1_060_000, 0.2),
+        Word("erm.", 1_700_000, 1_790_000, 0.85),
+        Word("The", 1_800_000, 1_900_000, 0.8),
+    ]
+    marks: Marks = [None] * 4
+    mark_held_islands(words, marks, held, CutOptions())
+    assert marks[1] is not None and marks[1].kind is RemovalKind.FILLER
+
+
+def test_word_stretched_over_a_following_hesitation_is_pulled_back() -> None:
+    from roughy.engine.cutting.acoustic import detach_from_held
+
+    speech = [Span(0, 350_000), Span(700_000, 1_100_000), Span(1_500_000, 2_500_000)]
+    held = [speech[1]]
+    stretched = Word("You", 20_000, 1_100_000, 0.3)
+    inside = Word("can", 1_500_000, 1_800_000, 0.9)
+    both_held = Word("uh", 700_000, 1_100_000, 0.5)
+    fixed = detach_from_held([stretched, inside, both_held], speech, held)
+    assert (fixed[0].start_us, fixed[0].end_us) == (20_000, 350_000)
+    assert fixed[1:] == [inside, both_held]
+    assert detach_from_held([stretched], speech, []) == [stretched]
+
+
+def test_short_wordless_steady_sound_next_to_speech_is_kept() -> None:
+    """The steady first vowel of a word the VAD split off ("ear|th") is not a hesitation."""
+    signal = _signal([(0.3, _word(0.9)), (1.5, _vowel(0.18)), (1.83, _word(0.9, seed=2))], 3.5)
+    words = (
+        Word("Hello", 300_000, 1_200_000, 0.98),
+        Word("world", 1_850_000, 2_700_000, 0.98),
+    )
+    transcript = Transcript(language="en", words=words, model="t", duration_us=3_500_000)
+    doc = decide_cut(transcript, signal, CutOptions())
+    assert not [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    assert any(k.start_us <= 1_500_000 and k.end_us >= 1_680_000 for k in doc.kept)
 
 
 def test_decide_cut_removes_an_untranscribed_held_hesitation_and_keeps_speech() -> None:
@@ -182,3 +250,28 @@ def test_deliberate_double_on_a_restarted_island_survives() -> None:
     marks = [None, None]
     mark_restarted_islands(words, marks, [Span(200_000, 650_000)])
     assert all(m is not None and m.kind is RemovalKind.FALSE_START for m in marks)
+
+
+def test_a_very_steady_sound_needs_less_voicing_to_be_a_hesitation() -> None:
+    """Background noise lowers measured voicing; steadiness is the stronger witness."""
+    from roughy.engine.cutting.voicing import Descriptor
+
+    assert Descriptor(voiced=0.9, flux=1.3, nuclei=1, seconds=0.4).held
+    assert Descriptor(voiced=0.7, flux=0.8, nuclei=1, seconds=0.4).held
+    assert not Descriptor(voiced=0.7, flux=1.3, nuclei=1, seconds=0.4).held
+    assert not Descriptor(voiced=0.5, flux=0.5, nuclei=1, seconds=0.4).held
+    assert not Descriptor(voiced=1.0, flux=0.5, nuclei=2, seconds=0.4).held
+
+
+def test_two_words_on_one_held_syllable_were_said_before_it() -> None:
+    speech = [Span(0, 800_000), Span(1_000_000, 1_300_000), Span(1_500_000, 1_900_000)]
+    speech.append(Span(2_200_000, 3_000_000))
+    words = [
+        Word("menu.", 200_000, 700_000, 0.99),
+        Word("You", 1_500_000, 1_700_000, 0.8),
+        Word("can", 1_700_000, 1_900_000, 0.8),
+        Word("adjust", 2_300_000, 2_900_000, 0.99),
+    ]
+    fixed = repair_late_words(words, speech, [speech[2]], 0.7)
+    assert all(1_000_000 <= w.start_us and w.end_us <= 1_300_000 for w in fixed[1:3])
+    assert fixed[3] == words[3]

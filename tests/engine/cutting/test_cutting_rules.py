@@ -166,3 +166,41 @@ def test_cue_after_a_misheard_take_needs_only_a_similar_sound() -> None:
     kinds = dict(dropped(text))
     assert kinds["podcasting"] == "retake"
     assert kinds["that."] == "retake_cue"
+
+
+def test_retake_misheard_differently_the_second_time_is_found() -> None:
+    """The ASR rarely writes a re-said sentence the same way twice."""
+    text = (
+        "Our garden produces tomatoes every single summer. "
+        "Our garden produced tomato every single summer."
+    )
+    kinds = dropped(text)
+    assert [w for w, _ in kinds] == "Our garden produces tomatoes every single summer.".split()
+    assert {k for _, k in kinds} == {"retake"}
+
+
+def test_misheard_exclamation_before_a_cue_is_part_of_the_cue() -> None:
+    text = (
+        "The bus stops near the museum. Whose, let me redo that. "
+        "The bus stops right next to the museum."
+    )
+    kinds = dict(dropped(text))
+    assert kinds["Whose,"] == "retake_cue"
+    assert kinds["near"] == "retake"
+    assert "right" not in kinds
+
+
+def test_an_answer_before_a_cue_phrase_is_kept() -> None:
+    text = "Can we play the song again? Yes, one more time. Then we can all go home."
+    assert dropped(text) == []
+
+
+def test_take_broken_in_two_by_the_asr_goes_whole() -> None:
+    text = (
+        "The hall seats forty. Two people. Sorry, let me say that again. "
+        "The hall seats forty two people."
+    )
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
+    assert kept == "The hall seats forty two people."

@@ -2,61 +2,15 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
-from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import DELIBERATE_DOUBLES, Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
-from roughy.engine.cutting.voicing import describe, similarity
+from roughy.engine.cutting.voicing import similarity
 from roughy.engine.transcribe.guards import is_filler, normalize_token
 from roughy.engine.types import RemovalKind, Span, Word
-
-_ISOLATION_US = 150_000
-_MAX_ISLAND_US = 600_000
-_MAX_LETTERS = 3
-
-
-def mark_doubtful_islands(
-    words: Sequence[Word], marks: Marks, speech: Sequence[Span], options: CutOptions
-) -> None:
-    """A short voiced island, set apart by pauses, holding one low-confidence word is a filler.
-
-    ASR systems often write a hesitation sound as a short word ("to", "a", "did") with low
-    probability; the isolation and brevity of the sound in the audio is the second witness.
-    """
-    if options.doubtful_word_probability <= 0:
-        return
-    centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(words))
-    cursor = 0
-    for n, island in enumerate(speech):
-        inside: list[int] = []
-        while cursor < len(centres) and centres[cursor][0] < island.end_us:
-            if centres[cursor][0] >= island.start_us:
-                inside.append(centres[cursor][1])
-            cursor += 1
-        if len(inside) != 1 or not _isolated(speech, n):
-            continue
-        index = inside[0]
-        word = words[index]
-        short = len(normalize_token(word.text)) <= _MAX_LETTERS
-        if marks[index] is None and short and word.probability < options.doubtful_word_probability:
-            marks[index] = Mark(
-                RemovalKind.FILLER,
-                f"short isolated sound transcribed as “{word.text}” with low confidence",
-                0.5,
-            )
-
-
-def _isolated(speech: Sequence[Span], n: int) -> bool:
-    island = speech[n]
-    if island.duration_us > _MAX_ISLAND_US:
-        return False
-    before = speech[n - 1].end_us if n > 0 else -(1 << 62)
-    after = speech[n + 1].start_us if n + 1 < len(speech) else 1 << 62
-    return island.start_us - before >= _ISOLATION_US and after - island.end_us >= _ISOLATION_US
-
 
 _HELD_MIN_US = 150_000
 _HELD_MAX_US = 1_200_000
@@ -80,9 +34,7 @@ def held_islands(signal: AnalysisSignal) -> list[Span]:
         after = speech[n + 1].start_us if n + 1 < len(speech) else 1 << 62
         if island.start_us - before < _HELD_GAP_US or after - island.end_us < _HELD_GAP_US:
             continue
-        first = island.start_us * ANALYSIS_SAMPLE_RATE // 1_000_000
-        last = island.end_us * ANALYSIS_SAMPLE_RATE // 1_000_000
-        descriptor = describe(signal.samples[first:last])
+        descriptor = signal.describe(island.start_us, island.end_us)
         if descriptor is not None and descriptor.held:
             out.append(island)
     return out
@@ -102,6 +54,7 @@ def mark_held_islands(
         return
     centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(words))
     keys = [c for c, _ in centres]
+    held_starts = [h.start_us for h in held]
     for island in held:
         inside = [
             i
@@ -115,6 +68,8 @@ def mark_held_islands(
             continue
         if not all(_doubtful(words[i], options) for i in inside):
             continue
+        if _hesitation_follows(words, max(inside), island, held, held_starts):
+            continue
         text = " ".join(words[i].text.strip(",.") for i in inside)
         for i in inside:
             if marks[i] is None:
@@ -125,6 +80,55 @@ def mark_held_islands(
                 )
 
 
+_SYLLABLES_OF_WORDS = 3
+"""A filler is one sustained syllable (two for "uh-um"); three energy nuclei are words."""
+_FILLER_CHECK_US = 600_000
+
+
+def spare_fillers_over_words(words: Sequence[Word], marks: Marks, signal: AnalysisSignal) -> None:
+    """Unmark a filler token stamped over several syllables of speech.
+
+    Whisper sometimes writes "Umm," with a long span over words it failed to hear (a tiny
+    model on noisy audio). A filler is one held syllable; when the audio under a long filler
+    token has three or more energy nuclei, it is speech, and the token is dropped from the
+    cut's reasons rather than taking the words with it.
+    """
+    for i, word in enumerate(words):
+        mark = marks[i]
+        if mark is None or mark.kind != RemovalKind.FILLER or not is_filler(word.text):
+            continue
+        if word.end_us - word.start_us < _FILLER_CHECK_US:
+            continue
+        descriptor = signal.describe(word.start_us, word.end_us)
+        if descriptor is not None and descriptor.nuclei >= _SYLLABLES_OF_WORDS:
+            marks[i] = None
+
+
+def _filler_follows(words: Sequence[Word], index: int) -> bool:
+    """The transcript puts a filler right after this (non-filler) word: the word is what came
+    before the hesitation ("The, uh,"), not the hesitation itself."""
+    following = index + 1
+    return (
+        not is_filler(words[index].text)
+        and following < len(words)
+        and is_filler(words[following].text)
+    )
+
+
+def _hesitation_follows(
+    words: Sequence[Word], index: int, island: Span, held: Sequence[Span], starts: list[int]
+) -> bool:
+    """A filler follows the word and has a hesitation island of its own: the word is what was
+    said before the hesitation, not a second hesitation. (A filler written on top of later
+    words is just Whisper hearing the same hesitation twice.)"""
+    if not _filler_follows(words, index):
+        return False
+    filler = words[index + 1]
+    centre = (filler.start_us + filler.end_us) // 2
+    at = bisect_right(starts, centre) - 1
+    return at >= 0 and held[at] != island and centre < held[at].end_us
+
+
 def _doubtful(word: Word, options: CutOptions) -> bool:
     if is_filler(word.text):
         return True
@@ -132,6 +136,40 @@ def _doubtful(word: Word, options: CutOptions) -> bool:
     if word.probability < options.doubtful_word_probability:
         return True
     return len(token) <= _HELD_LETTERS and word.probability < options.held_word_probability
+
+
+def detach_from_held(
+    words: Sequence[Word], speech: Sequence[Span], held: Sequence[Span]
+) -> list[Word]:
+    """Pull a word stretched across a pause off the hesitation island at its end.
+
+    Whisper stretches a word over the pause and the "um" after it (or before it). When a word
+    covers several voiced islands and those at one end sound like a hesitation while the rest do
+    not, the word is said on the rest: it shrinks to them, and the hesitation is left wordless.
+    """
+    if not held:
+        return list(words)
+    hesitations = {(h.start_us, h.end_us) for h in held}
+    starts = [s.start_us for s in speech]
+    out: list[Word] = []
+    for word in words:
+        lo = max(0, bisect_left(starts, word.start_us) - 1)
+        covered = [
+            s for s in speech[lo : bisect_left(starts, word.end_us)] if s.end_us > word.start_us
+        ]
+        flags = [(s.start_us, s.end_us) in hesitations for s in covered]
+        first, last = 0, len(covered)
+        while first < last and flags[first]:
+            first += 1
+        while last > first and flags[last - 1]:
+            last -= 1
+        if first == last or any(flags[first:last]) or (first, last) == (0, len(covered)):
+            out.append(word)
+            continue
+        start = max(word.start_us, covered[first].start_us)
+        end = min(word.end_us, covered[last - 1].end_us)
+        out.append(Word(word.text, start, end, word.probability))
+    return out
 
 
 _LATE_REACH_US = 1_000_000
@@ -144,8 +182,14 @@ def repair_late_words(
 
     Whisper reports words late, often on top of the filler that followed them ("The, uh,"
     stamped on the "uh"). When a held island carries leading non-filler words and the island
-    just before it carries no word, is not itself a hesitation and starts after the previous
-    word ended, those words were said there: they move, and the filler stays on its island.
+    just before it carries no word and starts after the previous word ended, those words were
+    said there: they move, and the filler stays on (or comes back to) its island.
+
+    Without more evidence the words must be doubtful (below `below`) and the island before must
+    not be a hesitation itself. The transcript is that evidence when it puts a filler right
+    after the words: then the held island is the filler's, whatever the words' confidence and
+    whatever the island before sounds like (a lone "The" is as steady a sound as an "uh"). So is
+    a count that cannot fit: two or more words cannot have been said on one held syllable.
     """
     out = list(words)
     if not held or not out:
@@ -158,8 +202,6 @@ def repair_late_words(
         if n == 0 or (island.start_us, island.end_us) not in held_set:
             continue
         previous = speech[n - 1]
-        if (previous.start_us, previous.end_us) in held_set:
-            continue
         if island.start_us - previous.end_us > _LATE_REACH_US:
             continue
         lo, hi = bisect_left(keys, previous.start_us), bisect_left(keys, previous.end_us)
@@ -171,10 +213,13 @@ def repair_late_words(
             if is_filler(out[i].text):
                 break
             leading.append(i)
-        if not leading or len(leading) == len(inside) and len(inside) > 1:
+        if not leading:
             continue
-        if any(out[i].probability >= below for i in leading):
-            continue
+        if not _filler_follows(out, max(leading)) and len(leading) < 2:
+            if (previous.start_us, previous.end_us) in held_set:
+                continue
+            if any(out[i].probability >= below for i in leading):
+                continue
         before = min(leading) - 1
         if before >= 0 and out[before].end_us > previous.start_us:
             continue
@@ -204,7 +249,6 @@ def restarted_islands(signal: AnalysisSignal, similarity_floor: float) -> list[S
     if similarity_floor <= 0:
         return []
     speech = signal.speech
-    rate = ANALYSIS_SAMPLE_RATE
     out: list[Span] = []
     for fragment, following in zip(speech, speech[1:], strict=False):
         gap = following.start_us - fragment.end_us
@@ -214,11 +258,10 @@ def restarted_islands(signal: AnalysisSignal, similarity_floor: float) -> list[S
             continue
         if following.duration_us < 1.5 * fragment.duration_us:
             continue
-        a = fragment.start_us * rate // 1_000_000
-        b = fragment.end_us * rate // 1_000_000
-        c = following.start_us * rate // 1_000_000
-        d = c + int((b - a) * _RESTART_HEAD)
-        if similarity(signal.samples[a:b], signal.samples[c:d]) >= similarity_floor:
+        head_end = following.start_us + int(fragment.duration_us * _RESTART_HEAD)
+        said = signal.between(fragment.start_us, fragment.end_us)
+        said_again = signal.between(following.start_us, head_end)
+        if similarity(said, said_again) >= similarity_floor:
             out.append(fragment)
     return out
 

@@ -7,14 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from roughy.engine.audio import nearest_zero_crossing_us, quietest_point_us
+from roughy.engine.audio import (
+    energy_speech_spans,
+    nearest_zero_crossing_us,
+    quietest_point_us,
+)
 from roughy.engine.cutting.acoustic import (
+    detach_from_held,
     held_islands,
-    mark_doubtful_islands,
     mark_held_islands,
     mark_restarted_islands,
     repair_late_words,
     restarted_islands,
+    spare_fillers_over_words,
 )
 from roughy.engine.cutting.adjudicator import Adjudicator, adjudicate
 from roughy.engine.cutting.options import CutOptions
@@ -28,7 +33,11 @@ from roughy.engine.cutting.rules import (
 )
 from roughy.engine.cutting.script import mark_script
 from roughy.engine.cutting.signal import AnalysisSignal
-from roughy.engine.transcribe.guards import clamp_to_speech, refine_fillers
+from roughy.engine.transcribe.guards import (
+    clamp_to_speech,
+    drop_words_in_silence,
+    refine_fillers,
+)
 from roughy.engine.types import (
     CancelCheck,
     CutDocument,
@@ -38,18 +47,27 @@ from roughy.engine.types import (
     RemovedSpan,
     Span,
     Transcript,
+    Word,
 )
 
 _WORDLESS_SPEECH_US = 700_000
 """A voiced island this long without words is probably speech the ASR missed: keep it."""
-_HUG_US = 150_000
+_VOICED_SHARE = 0.6
+"""A wordless sound with at least this share of periodic frames is a voice, not a breath."""
+_MISSED_WORD_MAX_US = 400_000
+"""Shorter voiced sounds without words are the short words ASR misses ("The", "My"); a longer
+single syllable the ASR wrote nothing for, even with its filler hint, is most likely a
+hesitation."""
+_HUG_US = 200_000
 """A short wordless sound this close to a kept word is kept with it."""
 
 
 class _Index:
     """Sorted views of the pieces so every lookup is a bisection (hours of audio, many pieces)."""
 
-    def __init__(self, pieces: Sequence[Piece]) -> None:
+    def __init__(self, pieces: Sequence[Piece], speech: Sequence[Span]) -> None:
+        self.speech = speech
+        self.speech_ends = [s.end_us for s in speech]
         self.dropped = [p for p in pieces if not p.keep]
         self.dropped_starts = [p.start_us for p in self.dropped]
         self.kept = [p for p in pieces if p.keep]
@@ -64,6 +82,13 @@ class _Index:
                 out.append(self.dropped[index])
             index += 1
         return out
+
+    def voice_starts(self, piece: Piece) -> int:
+        """Where the voice in a piece begins (its start may be only a word's stamp)."""
+        at = bisect_right(self.speech_ends, piece.start_us)
+        if at < len(self.speech) and self.speech[at].start_us < piece.end_us:
+            return max(piece.start_us, self.speech[at].start_us)
+        return piece.start_us
 
     def speech_bounds(self, start: int, end: int) -> tuple[int, int]:
         """End of the last kept piece before `start`, start of the first after `end`."""
@@ -94,16 +119,15 @@ def decide_cut(
 ) -> CutDocument:
     """Decide what to keep. Silences come from the audio, never from word spans."""
     options = options or CutOptions()
-    words = tuple(refine_fillers(clamp_to_speech(transcript.words, signal.speech), signal.speech))
     held: list[Span] = []
     if options.remove_fillers and options.held_word_probability > 0:
         held = held_islands(signal)
-        words = tuple(repair_late_words(words, signal.speech, held, options.held_word_probability))
+    words = tuple(_trusted_words(transcript.words, signal, held, options))
     transcript = replace(transcript, words=words)
     duration = max(signal.duration_us, transcript.duration_us)
     marks = _marks(transcript, options, script)
     if options.remove_fillers:
-        mark_doubtful_islands(words, marks, signal.speech, options)
+        spare_fillers_over_words(words, marks, signal)
         mark_held_islands(words, marks, held, options)
     restarted: list[Span] = []
     if options.remove_false_starts and script is None:
@@ -114,8 +138,8 @@ def decide_cut(
     if should_cancel is not None and should_cancel():
         raise EngineCancelled("decision cancelled")
     pieces = build_pieces(words, marks, signal, options, held, restarted)
-    index = _Index(pieces)
-    removals = _removals(pieces, index, duration, options)
+    index = _Index(pieces, signal.speech)
+    removals = _removals(pieces, index, duration, signal, options)
     removals = [_snap(r, index, signal, options) for r in removals]
     removed = _finalise(removals, duration, options)
     kept = _complement(removed, duration)
@@ -136,6 +160,22 @@ def decide_cut(
     )
 
 
+def _trusted_words(
+    words: Sequence[Word], signal: AnalysisSignal, held: Sequence[Span], options: CutOptions
+) -> list[Word]:
+    """Check ASR words against the audio: drop words written into silence, shrink the rest to
+    their voice, take stretched words off hesitations, and put late words and fillers back
+    where they were said."""
+    speech, energy_db = signal.speech, signal.energy_db
+    out = drop_words_in_silence(words, speech, energy_speech_spans(energy_db))
+    out = detach_from_held(clamp_to_speech(out, speech), speech, held)
+    out = refine_fillers(out, speech, held)
+    if held:
+        out = repair_late_words(out, speech, held, options.held_word_probability)
+        out = refine_fillers(out, speech, held)
+    return out
+
+
 def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> Marks:
     words = transcript.words
     if not script:
@@ -151,9 +191,13 @@ def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> M
 
 
 def _removals(
-    pieces: Sequence[Piece], index: _Index, duration: int, options: CutOptions
+    pieces: Sequence[Piece],
+    index: _Index,
+    duration: int,
+    signal: AnalysisSignal,
+    options: CutOptions,
 ) -> list[_Removal]:
-    kept = _kept_pieces(pieces)
+    kept = _kept_pieces(pieces, signal)
     if not kept:
         kept = [p for p in pieces if p.keep]
     if not kept:
@@ -168,11 +212,13 @@ def _removals(
     return out
 
 
-def _kept_pieces(pieces: Sequence[Piece]) -> list[Piece]:
-    """Kept pieces with words, plus wordless voiced pieces that are long or that hug one.
+def _kept_pieces(pieces: Sequence[Piece], signal: AnalysisSignal) -> list[Piece]:
+    """Kept pieces with words, plus wordless pieces that are long, voiced, or that hug one.
 
-    A short wordless sound right next to a kept word is usually a word the ASR dropped; an
-    isolated one is usually a breath, a click or an untranscribed hesitation.
+    A short wordless sound right next to a kept word is usually a word the ASR dropped. An
+    isolated one is a breath or a click when it is unvoiced; when it is voiced and short, or has
+    several syllables, it is most likely words the ASR missed ("The", "A rough cut"), and losing
+    a word is worse than keeping a stray sound. (Held hesitations were already dropped.)
     """
     worded = [p for p in pieces if p.keep and p.words]
     starts = [p.start_us for p in worded]
@@ -182,7 +228,7 @@ def _kept_pieces(pieces: Sequence[Piece]) -> list[Piece]:
         if not piece.keep:
             continue
         long_enough = piece.end_us - piece.start_us >= _WORDLESS_SPEECH_US
-        if piece.words or long_enough or _hugs(piece, starts, ends):
+        if piece.words or long_enough or _hugs(piece, starts, ends) or _voiced(piece, signal):
             out.append(piece)
     return out
 
@@ -195,12 +241,22 @@ def _hugs(piece: Piece, starts: list[int], ends: list[int]) -> bool:
     return near_after or near_before
 
 
+def _voiced(piece: Piece, signal: AnalysisSignal) -> bool:
+    """A voice, and either short (a missed short word) or several syllables (missed words)."""
+    descriptor = signal.describe(piece.start_us, piece.end_us)
+    if descriptor is None or descriptor.voiced < _VOICED_SHARE:
+        return False
+    return piece.end_us - piece.start_us < _MISSED_WORD_MAX_US or descriptor.nuclei >= 2
+
+
 def _between(index: _Index, a: Piece, b: Piece, options: CutOptions) -> list[_Removal]:
     dropped = index.dropped_inside(a.end_us, b.start_us)
     start = a.end_us + options.pad_after_us
     end = b.start_us - options.pad_before_us
     if dropped:
-        start = min(start, dropped[0].start_us)
+        # A word's ending decays past where the VAD says it stops: the padding after kept
+        # speech gives way to the dropped piece's voice, not to a stamp inside that padding.
+        start = min(start, index.voice_starts(dropped[0]))
         end = max(end, dropped[-1].end_us)
         return _split(start, end, dropped)
     silence = b.start_us - a.end_us

@@ -35,11 +35,12 @@ class CutOptions:
       snap_radius_us: how far a join may move to find a quieter point (then a zero crossing).
       drop_untranscribed_us: voiced islands with no words, shorter than this and isolated by
         pauses, are treated as untranscribed fillers (0 disables; ASR often omits fillers).
-      doubtful_word_probability: a lone word below this ASR probability on a short voiced island
-        set apart by pauses is treated as a misheard filler (0 disables).
       held_word_probability: a held, steady voiced sound between pauses (a hesitation by its
         acoustics) is removed when its words are fillers or short words below this ASR
-        probability; a wordless one is removed too (0 disables both).
+        probability; a wordless one is removed too when it lasts 0.25 s or more (0 disables
+        both). Low confidence alone never removes a word: the audio must sound like a hesitation.
+      doubtful_word_probability: on such a held sound, a word of any length below this ASR
+        probability also counts as misheard (0 disables).
       restart_similarity: a short island followed by a pause whose sound recurs (cepstral DTW
         similarity at least this) at the start of the next, longer stretch is a false start,
         even when the ASR wrote the words once (0 disables; needs remove_false_starts).

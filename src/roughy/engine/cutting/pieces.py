@@ -18,6 +18,9 @@ _PAUSE_DEPTH_DB = 20.0
 _UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
 _RESTARTED = Mark(RemovalKind.FALSE_START, "untranscribed fragment said again right after", 0.6)
 _HELD = Mark(RemovalKind.FILLER, "untranscribed held hesitation sound between pauses", 0.6)
+_WORDLESS_HELD_MIN_US = 250_000
+"""With the audio as the only witness, a hesitation must be sustained: a shorter steady sound
+is as likely the first vowel of a word the VAD split off."""
 
 
 @dataclass
@@ -70,7 +73,8 @@ def build_pieces(
     held_starts = [h.start_us for h in held]
     restart_starts = [r.start_us for r in restarted]
     for unit in build_units(words, signal):
-        if not unit.words and _on_held(unit, held, held_starts):
+        sustained = unit.end_us - unit.start_us >= _WORDLESS_HELD_MIN_US
+        if not unit.words and sustained and _on_held(unit, held, held_starts):
             pieces.append(Piece(unit.start_us, unit.end_us, _HELD, ()))
             continue
         if not unit.words and _on_held(unit, restarted, restart_starts):

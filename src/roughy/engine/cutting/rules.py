@@ -239,7 +239,6 @@ def _drop_cue_and_take(
     fuzzy: bool = False,
 ) -> None:
     sentence = sentences[n]
-    head = [t for t in sentence.tokens[:at] if t not in _CUE_FILLERS]
     cue_end = at + size
     while cue_end < len(sentence.tokens) and sentence.tokens[cue_end] in _CUE_FILLERS:
         cue_end += 1
@@ -247,14 +246,16 @@ def _drop_cue_and_take(
     while cue_start > 0 and sentence.tokens[cue_start - 1] in _CUE_FILLERS:
         cue_start -= 1
     following = _following_tokens(sentences, n, sentence, cue_end)
+    if cue_start == 1 and _restarts(_take_before(sentences, n)[1], following):
+        # One word opening the cue sentence is an exclamation the ASR misheard ("Whose, let me
+        # redo that" for "Oops, ..."), since the sentence before is said again after it.
+        cue_start = 0
+    head = [t for t in sentence.tokens[:cue_start] if t not in _CUE_FILLERS]
     if head:
         take_indices = list(sentence.indices[:cue_start])
         take_tokens = list(sentence.tokens[:cue_start])
-    elif n > 0:
-        take_indices = list(sentences[n - 1].indices)
-        take_tokens = list(sentences[n - 1].tokens)
     else:
-        take_indices, take_tokens = [], []
+        take_indices, take_tokens = _take_before(sentences, n)
     similar = bool(take_tokens) and _restarts(take_tokens, following)
     isolated = not head and cue_end == len(sentence.tokens)
     if not similar and (fuzzy or not isolated or options.retake_similarity >= 0.8):
@@ -273,6 +274,22 @@ def _drop_cue_and_take(
                 RemovalKind.RETAKE, f"take abandoned before “{cue_text}”", 0.85 if similar else 0.55
             ),
         )
+
+
+def _take_before(sentences: Sequence[Sentence], n: int) -> tuple[list[int], list[str]]:
+    """The sentence before the cue, reaching further back while it is a stray fragment (the ASR
+    often breaks an abandoned take in two: "... can hold 60 sick. ,000 people.")."""
+    indices: list[int] = []
+    tokens: list[str] = []
+    k = n
+    while k > 0 and len(tokens) < _MIN_TAKE_TOKENS:
+        k -= 1
+        indices = list(sentences[k].indices) + indices
+        tokens = list(sentences[k].tokens) + tokens
+    return indices, tokens
+
+
+_MIN_TAKE_TOKENS = 3
 
 
 def _following_tokens(
@@ -443,13 +460,45 @@ def _tokens_after(sentences: Sequence[Sentence], n: int, wanted: int) -> tuple[s
 
 
 def _retake_score(a: Sequence[str], b: Sequence[str]) -> float:
-    """Token similarity, or 0 when the content words differ too much (parallel sentences)."""
+    """Token similarity, or 0 when the content words differ too much (parallel sentences).
+
+    Content words match when equal or spelled nearly alike ("minute"/"minutes",
+    "bread"/"brand"): the ASR rarely writes a re-said sentence the same way twice.
+    """
     ca, cb = content_words(a), content_words(b)
     if len(ca) < 3:
         return 0.0
-    shared = len(ca & cb) / max(1, len(ca | cb))
-    covered = len(ca & cb) / max(1, len(ca))
+    matched = _matched_words(ca, cb)
+    shared = matched / max(1, len(ca) + len(cb) - matched)
+    covered = matched / max(1, len(ca))
     if not (shared >= 0.6 or (covered >= 0.8 and len(a) < len(b))):
         return 0.0
     ratio = _similar(a, b)
     return ratio if a[0] == b[0] or ratio >= 0.75 else 0.0
+
+
+_NEAR_SPELLING = 0.75
+_NEAR_MIN_LETTERS = 4
+
+
+def _matched_words(ours: set[str], theirs: set[str]) -> int:
+    """How many of `ours` have an equal or near-spelled partner in `theirs` (each used once)."""
+    free = set(theirs)
+    count = 0
+    for word in sorted(ours, key=lambda w: w not in theirs):
+        partner = word if word in free else _near_partner(word, free)
+        if partner is not None:
+            free.discard(partner)
+            count += 1
+    return count
+
+
+def _near_partner(word: str, candidates: set[str]) -> str | None:
+    if len(word) < _NEAR_MIN_LETTERS:
+        return None
+    for other in sorted(candidates):
+        if len(other) < _NEAR_MIN_LETTERS:
+            continue
+        if SequenceMatcher(None, word, other, autojunk=False).ratio() >= _NEAR_SPELLING:
+            return other
+    return None

@@ -12,6 +12,7 @@ from roughy.engine.audio import (
     load_analysis_audio,
     speech_spans,
 )
+from roughy.engine.cutting.voicing import Descriptor, describe
 from roughy.engine.types import CancelCheck, Span
 
 
@@ -26,6 +27,15 @@ class AnalysisSignal:
     @property
     def duration_us(self) -> int:
         return self.samples.shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
+
+    def between(self, start_us: int, end_us: int) -> FloatArray:
+        """The samples of [start_us, end_us)."""
+        first = start_us * ANALYSIS_SAMPLE_RATE // 1_000_000
+        return self.samples[first : end_us * ANALYSIS_SAMPLE_RATE // 1_000_000]
+
+    def describe(self, start_us: int, end_us: int) -> Descriptor | None:
+        """Voicing, steadiness and syllable count of [start_us, end_us) (see `voicing`)."""
+        return describe(self.between(start_us, end_us))
 
     @classmethod
     def from_samples(

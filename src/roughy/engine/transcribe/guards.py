@@ -36,6 +36,7 @@ FILLER_WORDS = frozenset(
     }
 )
 _MIN_WORD_US = 40_000
+_SILENCE_SLACK_US = 250_000
 _TOKEN = re.compile(r"[^\w']+")
 
 
@@ -85,6 +86,14 @@ def collapse_loops(words: Sequence[Word], *, max_n: int = 6, min_repeats: int = 
         del out[start + n : start + n * count]
 
 
+MAX_WORD_US = 2_000_000
+"""No spoken word lasts this long: a word stamped over more is a decoder that lost its place."""
+
+
+def is_stretched(word: Word) -> bool:
+    return word.end_us - word.start_us > MAX_WORD_US
+
+
 def is_hallucinated(text: str, *, max_compression: float = 2.4) -> bool:
     tokens = [normalize_token(t) for t in text.split()]
     return compression_ratio(text) > max_compression or has_repetition_loop(tokens)
@@ -97,6 +106,23 @@ def clamp_to_speech(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]
     """
     starts = [s.start_us for s in speech]
     return [_clamp_word(w, speech, starts) for w in words]
+
+
+def drop_words_in_silence(
+    words: Sequence[Word], speech: Sequence[Span], loud: Sequence[Span]
+) -> list[Word]:
+    """Drop words under which neither the voice detector (`speech`) nor the level (`loud`,
+    stretches above the noise floor) finds any sound: Whisper writes text into silence
+    ("Thank you.", the last sentence again), and such words must not keep the silence."""
+    speech_starts = [s.start_us for s in speech]
+    loud_starts = [s.start_us for s in loud]
+    out: list[Word] = []
+    for word in words:
+        # Stamps can be off by a little: a word just beside a sound is not in silence.
+        reach = Word(word.text, word.start_us - _SILENCE_SLACK_US, word.end_us + _SILENCE_SLACK_US)
+        if _overlapping(reach, speech, speech_starts) or _overlapping(reach, loud, loud_starts):
+            out.append(word)
+    return out
 
 
 def _overlapping(word: Word, speech: Sequence[Span], starts: list[int]) -> list[Span]:
@@ -130,16 +156,22 @@ def _share(word: Word, island: Span) -> float:
     return inside / max(1, island.duration_us)
 
 
-def refine_fillers(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
+def refine_fillers(
+    words: Sequence[Word], speech: Sequence[Span], held: Sequence[Span] = ()
+) -> list[Word]:
     """Move a late filler onto the wordless voiced island where it was actually said.
 
     Whisper tends to report a filler up to ~0.8 s late, often on top of the next word. The
     filler's island is the last island without another word that starts after the previous word
-    ended, no earlier than 1 s before the reported start.
+    ended, no earlier than 1 s before the reported start. When some of those islands sound like
+    a hesitation (`held`), the longest of them wins (a hesitation is a sustained sound; a word's
+    steady first vowel is short): a filler stamped on a real word it swallowed goes back to the
+    hesitation, and that word is left for the cutter to keep.
     """
     out = list(words)
     centres = sorted((w.start_us + w.end_us) // 2 for w in out)
     starts = [s.start_us for s in speech]
+    hesitations = {(h.start_us, h.end_us) for h in held}
     for i, word in enumerate(out):
         if not is_filler(word.text):
             continue
@@ -151,7 +183,8 @@ def refine_fillers(words: Sequence[Word], speech: Sequence[Span]) -> list[Word]:
         candidates = [s for s in speech[first:last] if not _holds_other(s, centres, own)]
         if not candidates:
             continue
-        island = candidates[-1]
+        sounding = [s for s in candidates if (s.start_us, s.end_us) in hesitations]
+        island = max(sounding, key=lambda s: s.duration_us) if sounding else candidates[-1]
         end = max(island.end_us, island.start_us + _MIN_WORD_US)
         out[i] = Word(word.text, island.start_us, end, word.probability)
     return out

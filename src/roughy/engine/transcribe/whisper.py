@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, load_analysis_audio, speech_spans
+from roughy.engine.audio import (
+    ANALYSIS_SAMPLE_RATE,
+    FloatArray,
+    load_analysis_audio,
+    speech_spans,
+)
 from roughy.engine.transcribe.guards import (
     clamp_to_speech,
     collapse_loops,
+    is_filler,
     is_hallucinated,
+    is_stretched,
     refine_fillers,
     uncovered_speech,
 )
@@ -31,6 +36,9 @@ from roughy.engine.types import (
 
 FILLER_HINT = "Umm, uh, let me think, like, hmm. Uh, so, erm."
 _HOLE_US = 1_500_000
+_HOLE_PAD_US = 300_000
+_WINDOW_US = 600_000_000
+"""Decode at most ~10 minutes at a time: faster-whisper holds the features of its whole input."""
 
 
 @dataclass(frozen=True)
@@ -90,22 +98,21 @@ class FasterWhisperTranscriber:
         language = self._check_language(whisper, language)
         if audio.shape[0] < ANALYSIS_SAMPLE_RATE // 10:
             return Transcript(language or "en", (), self.model.name, duration_us)
-        segments, info = self._run(whisper, audio, language, self.options.filler_hint, None)
-        words = self._collect(
-            whisper,
-            audio,
-            segments,
-            language or info.language,
-            duration_us,
-            on_progress,
-            should_cancel,
-        )
         speech = speech_spans(audio, should_cancel=should_cancel)
-        words = self._fill_holes(whisper, audio, language or info.language, words, speech)
+        words: list[Word] = []
+        for window in decoding_windows(speech, duration_us, _WINDOW_US):
+            if should_cancel is not None and should_cancel():
+                raise EngineCancelled("transcription cancelled")
+            found, language = self._decode_window(whisper, audio, window, language)
+            words.extend(found)
+            if on_progress is not None:
+                on_progress(min(0.99, window.end_us / duration_us))
+        language = language or "en"
+        words = self._fill_holes(whisper, audio, language, words, speech)
         words = refine_fillers(clamp_to_speech(collapse_loops(words), speech), speech)
         if on_progress is not None:
             on_progress(1.0)
-        return Transcript(language or info.language, tuple(words), self.model.name, duration_us)
+        return Transcript(language, tuple(words), self.model.name, duration_us)
 
     def _check_language(self, whisper: Any, language: str | None) -> str | None:
         if language is None:
@@ -122,13 +129,41 @@ class FasterWhisperTranscriber:
             )
         return code
 
+    def _decode_window(
+        self, whisper: Any, audio: FloatArray, window: Span, language: str | None
+    ) -> tuple[list[Word], str | None]:
+        """One window with the filler hint and the VAD; windows that loop or lose their place
+        are decoded again. The language detected on the first window holds for the rest."""
+        offset_us = window.start_us
+        segments, info = self._run(
+            whisper, _slice(audio, window), language, self.options.filler_hint, vad=True
+        )
+        language = language or info.language
+        words: list[Word] = []
+        for segment in segments:
+            found = _words(segment, offset_us)
+            where = Span(offset_us + int(segment.start * 1e6), offset_us + int(segment.end * 1e6))
+            if is_hallucinated(segment.text):
+                found = self._decode(whisper, audio, where, language)
+            elif any(is_stretched(w) for w in found):
+                # The window lost its place but its fillers are sound; the hint-free second
+                # decoding rarely writes fillers, so they are kept from the first.
+                fillers = [w for w in found if is_filler(w.text) and not is_stretched(w)]
+                found = sorted(
+                    self._decode(whisper, audio, where, language) + fillers,
+                    key=lambda w: w.start_us,
+                )
+            words.extend(found)
+        return words, language
+
     def _run(
         self,
         whisper: Any,
-        audio: np.ndarray[Any, Any],
+        audio: FloatArray,
         language: str | None,
         hint: str | None,
-        clip: list[float] | None,
+        *,
+        vad: bool,
     ) -> tuple[Iterable[Any], Any]:
         return whisper.transcribe(  # type: ignore[no-any-return]
             audio,
@@ -138,77 +173,87 @@ class FasterWhisperTranscriber:
             condition_on_previous_text=False,
             word_timestamps=True,
             hotwords=hint,
-            vad_filter=self.options.vad_filter and clip is None,
+            vad_filter=self.options.vad_filter and vad,
             vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200},
-            clip_timestamps=clip or "0",
             no_repeat_ngram_size=0 if hint else 3,
         )
 
-    def _collect(
-        self,
-        whisper: Any,
-        audio: np.ndarray[Any, Any],
-        segments: Iterable[Any],
-        language: str,
-        duration_us: int,
-        on_progress: ProgressCallback | None,
-        should_cancel: CancelCheck | None,
-    ) -> list[Word]:
-        words: list[Word] = []
-        for segment in segments:
-            if should_cancel is not None and should_cancel():
-                raise EngineCancelled("transcription cancelled")
-            if is_hallucinated(segment.text):
-                words.extend(self._redecode(whisper, audio, language, segment))
-            else:
-                words.extend(_words(segment))
-            if on_progress is not None and duration_us > 0:
-                on_progress(min(0.99, segment.end * 1_000_000 / duration_us))
-        return words
+    def _decode(self, whisper: Any, audio: FloatArray, span: Span, language: str) -> list[Word]:
+        """Decode `span` again on its own, without the filler hint (which can start a loop)
+        and with n-gram blocking."""
+        segments, _ = self._run(whisper, _slice(audio, span), language, None, vad=False)
+        return [w for s in segments for w in _words(s, span.start_us)]
 
     def _fill_holes(
         self,
         whisper: Any,
-        audio: np.ndarray[Any, Any],
+        audio: FloatArray,
         language: str,
         words: list[Word],
         speech: list[Span],
     ) -> list[Word]:
         """Decode again, without the hint, any long voiced stretch the first pass left wordless.
 
-        A prompted decoder sometimes skips a whole window or loops; the audio shows where.
+        A prompted decoder sometimes skips a whole window, loops, or stamps one word over
+        seconds of speech (such a word covers nothing); the audio shows where. A stretched word
+        gives way to whatever the second decoding hears under it.
         """
-        holes = uncovered_speech(words, speech, min_us=_HOLE_US)
+        holes = uncovered_speech([w for w in words if not is_stretched(w)], speech, min_us=_HOLE_US)
         if not holes:
             return words
-        found = list(words)
+        heard: list[Word] = []
         for hole in holes:
-            clip = [max(0.0, hole.start_us / 1e6 - 0.3), hole.end_us / 1e6 + 0.3]
-            segments, _ = self._run(whisper, audio, language, None, clip)
-            found.extend(
+            padded = Span(max(0, hole.start_us - _HOLE_PAD_US), hole.end_us + _HOLE_PAD_US)
+            heard.extend(
                 w
-                for s in segments
-                for w in _words(s)
-                if w.start_us >= hole.start_us - 300_000 and w.end_us <= hole.end_us + 300_000
+                for w in self._decode(whisper, audio, padded, language)
+                if w.start_us >= padded.start_us and w.end_us <= padded.end_us
             )
+        found = [w for w in words if not (is_stretched(w) and _overlaps_any(w, heard))]
+        found.extend(heard)
         found.sort(key=lambda w: w.start_us)
         return found
 
-    def _redecode(
-        self, whisper: Any, audio: np.ndarray[Any, Any], language: str, segment: Any
-    ) -> list[Word]:
-        """Decode a looping window again, without the filler hint and with n-gram blocking."""
-        segments, _ = self._run(whisper, audio, language, None, [segment.start, segment.end])
-        return [w for s in segments for w in _words(s)]
+
+def decoding_windows(speech: Sequence[Span], duration_us: int, target_us: int) -> list[Span]:
+    """Split the recording into windows of about `target_us`, each ending in the longest pause
+    of the last quarter before the target (mid-pause), so memory stays bounded on long inputs
+    (the decoder computes features for its whole input) and no word is cut in two."""
+    windows: list[Span] = []
+    start = 0
+    gaps = [Span(a.end_us, b.start_us) for a, b in zip(speech, speech[1:], strict=False)]
+    while duration_us - start > target_us:
+        target = start + target_us
+        candidates = [
+            g for g in gaps if target - target_us // 4 <= g.start_us and g.end_us <= target
+        ]
+        if candidates:
+            longest = max(candidates, key=lambda g: g.duration_us)
+            end = (longest.start_us + longest.end_us) // 2
+        else:
+            end = target
+        windows.append(Span(start, end))
+        start = end
+    windows.append(Span(start, duration_us))
+    return windows
 
 
-def _words(segment: Any) -> list[Word]:
+def _slice(audio: FloatArray, span: Span) -> FloatArray:
+    first = span.start_us * ANALYSIS_SAMPLE_RATE // 1_000_000
+    return audio[first : span.end_us * ANALYSIS_SAMPLE_RATE // 1_000_000]
+
+
+def _overlaps_any(word: Word, others: list[Word]) -> bool:
+    return any(o.start_us < word.end_us and o.end_us > word.start_us for o in others)
+
+
+def _words(segment: Any, offset_us: int = 0) -> list[Word]:
     out: list[Word] = []
     for w in segment.words or ():
         text = w.word.strip()
         if not text:
             continue
-        start = int(round(w.start * 1_000_000))
-        end = max(start + 1, int(round(w.end * 1_000_000)))
+        start = offset_us + int(round(w.start * 1_000_000))
+        end = max(start + 1, offset_us + int(round(w.end * 1_000_000)))
         out.append(Word(text, start, end, float(w.probability)))
     return out
