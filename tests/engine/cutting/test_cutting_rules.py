@@ -204,3 +204,31 @@ def test_take_broken_in_two_by_the_asr_goes_whole() -> None:
     marks = mark_words(words, CutOptions())
     kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
     assert kept == "The hall seats forty two people."
+
+
+def test_unrecognised_aside_between_two_takes_goes_with_the_first_take() -> None:
+    text = (
+        "The ferry leaves the harbour every morning. Oops, let me read you mad. "
+        "The ferry leaves the harbour every single morning."
+    )
+    kinds = dropped(text)
+    assert {w: k for w, k in kinds}["Oops,"] == "retake_cue"
+    assert [
+        w for w, k in kinds if k == "retake"
+    ] == "The ferry leaves the harbour every morning.".split()
+
+
+def test_an_aside_between_different_sentences_is_kept() -> None:
+    text = "The ferry leaves every morning. Oh well. The train leaves every evening instead."
+    assert dropped(text) == []
+
+
+def test_misheard_cue_inside_a_sentence_between_matching_takes() -> None:
+    text = (
+        "Fresh bread tastes best warm, let me start home at, "
+        "fresh bread tastes best warm from the oven."
+    )
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
+    assert kept == "fresh bread tastes best warm from the oven."

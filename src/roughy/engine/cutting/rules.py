@@ -201,30 +201,41 @@ def mark_cued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions) 
         else:
             core = _fuzzy_cue(sentence.tokens)
             if core is not None:
-                _drop_cue_and_take(sentences, n, core[0], core[1], marks, options, fuzzy=True)
+                size = _to_clause_end(words, sentence, *core)
+                _drop_cue_and_take(sentences, n, core[0], size, marks, options, fuzzy=True)
+
+
+def _to_clause_end(words: Sequence[Word], sentence: Sentence, first: int, size: int) -> int:
+    """Grow a misheard cue by up to two words to the end of its clause ("let me start home
+    at," for "let me start over,")."""
+
+    def closes(end: int) -> bool:
+        return ends_clause(words[sentence.indices[end - 1]].text)
+
+    end = first + size
+    limit = min(len(sentence.tokens), end + 2)
+    grown = end
+    while grown < limit and not closes(grown):
+        grown += 1
+    return grown - first if closes(grown) and not closes(end) else size
 
 
 def _fuzzy_cue(tokens: Sequence[str]) -> tuple[int, int] | None:
-    """A misheard cue ending its sentence ("let me read you that" ~ "let me redo that").
+    """A misheard cue ("let me read you that" ~ "let me redo that"), anywhere in the sentence.
 
-    Only cues of 3+ words that end the sentence qualify, and the caller also requires the takes
-    around the cue to match each other.
+    Only cues of 3+ words qualify, and the caller also requires the takes around the cue to
+    match each other.
     """
-    last = len(tokens)
-    while last > 0 and tokens[last - 1] in _CUE_FILLERS:
-        last -= 1
     best: tuple[float, int, int] = (0.0, 0, 0)
     for cue in RETAKE_CUES:
         if len(cue) < 3:
             continue
         target = " ".join(cue)
         for size in (len(cue) - 1, len(cue), len(cue) + 1):
-            first = last - size
-            if first < 0:
-                continue
-            window = " ".join(tokens[first:last])
-            ratio = SequenceMatcher(None, window, target, autojunk=False).ratio()
-            best = max(best, (ratio, first, size))
+            for first in range(0, len(tokens) - size + 1):
+                window = " ".join(tokens[first : first + size])
+                ratio = SequenceMatcher(None, window, target, autojunk=False).ratio()
+                best = max(best, (ratio, first, size))
     return (best[1], best[2]) if best[0] >= 0.75 else None
 
 
@@ -433,20 +444,45 @@ def mark_uncued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions
     sentences = _live(split_sentences(words, options.sentence_gap_us), marks)
     for n, current in enumerate(sentences[:-1]):
         a = current.tokens
-        following = _tokens_after(sentences, n, len(a))
-        if len(a) < 3 or len(following) < 3:
+        if len(a) < 3:
             continue
-        best = max(_retake_score(a, b) for b in (following, following[: len(a)]))
-        if best >= options.retake_similarity:
+        following = _tokens_after(sentences, n, len(a))
+        best = _best_retake_score(a, following)
+        between: Sentence | None = None
+        if best < options.retake_similarity and n + 2 < len(sentences):
+            # A short sentence between two takes is an aside or a cue the ASR misheard
+            # ("Oops, let me read you mad."): compare with the sentence after it.
+            if len(sentences[n + 1].tokens) <= _ASIDE_MAX_TOKENS:
+                after = _tokens_after(sentences, n + 1, len(a))
+                best = _best_retake_score(a, after)
+                between, following = sentences[n + 1], after
+        if best < options.retake_similarity:
+            continue
+        _set(
+            marks,
+            current.indices,
+            Mark(
+                RemovalKind.RETAKE,
+                f"retake: said again as “{' '.join(following[:6])}…”",
+                min(0.9, 0.4 + best * 0.5),
+            ),
+        )
+        if between is not None:
+            text = " ".join(between.tokens)
             _set(
                 marks,
-                current.indices,
-                Mark(
-                    RemovalKind.RETAKE,
-                    f"retake: said again as “{' '.join(following[:6])}…”",
-                    min(0.9, 0.4 + best * 0.5),
-                ),
+                between.indices,
+                Mark(RemovalKind.RETAKE_CUE, f"aside between two takes: “{text}”", 0.6),
             )
+
+
+_ASIDE_MAX_TOKENS = 6
+
+
+def _best_retake_score(take: Sequence[str], following: Sequence[str]) -> float:
+    if len(following) < 3:
+        return 0.0
+    return max(_retake_score(take, b) for b in (following, following[: len(take)]))
 
 
 def _tokens_after(sentences: Sequence[Sentence], n: int, wanted: int) -> tuple[str, ...]:
