@@ -174,7 +174,11 @@ def transcribe_cached(spec: WhisperModelSpec, wav: Path, cache: Path) -> tuple[T
 
 
 def run_model(
-    metas: list[dict[str, Any]], corpus: Path, model: str, options: CutOptions
+    metas: list[dict[str, Any]],
+    corpus: Path,
+    model: str,
+    options: CutOptions,
+    with_script: bool = False,
 ) -> tuple[Score, Score, float, float]:
     spec = model_spec(model)
     ours, base = Score(), Score()
@@ -188,7 +192,8 @@ def run_model(
         asr_s += seconds
         started = time.perf_counter()
         signal = AnalysisSignal.from_file(wav)
-        doc = decide_cut(transcript, signal, options, script=None)
+        script = meta["script"] if with_script else None
+        doc = decide_cut(transcript, signal, options, script=script)
         decide_s += time.perf_counter() - started
         speech = np.load(corpus / f"{meta['name']}_speech.npy")
         clip_score = score(meta, speech, list(doc.kept), transcript)
@@ -322,6 +327,11 @@ def main() -> None:
     )
     parser.add_argument("--preset", default="balanced")
     parser.add_argument(
+        "--script",
+        action="store_true",
+        help="script mode: give the cutter each clip's clean script as the reference",
+    )
+    parser.add_argument(
         "--seed",
         type=int,
         default=7,
@@ -342,8 +352,9 @@ def main() -> None:
     print(f"corpus: {len(metas)} clips, {total / 60:.1f} min")
     final = ""
     for model in args.model or ["tiny"]:
-        ours, base, asr_s, decide_s = run_model(metas, corpus, model, options)
-        print(table(f"roughy ({model}, {args.preset})", ours))
+        ours, base, asr_s, decide_s = run_model(metas, corpus, model, options, args.script)
+        mode = ", script" if args.script else ""
+        print(table(f"roughy ({model}, {args.preset}{mode})", ours))
         print(table("baseline loudness cutter (threshold 4%, margin 0.2s)", base))
         speed = total / max(1e-9, asr_s + decide_s)
         print(

@@ -170,6 +170,33 @@ def test_script_mode_keeps_last_complete_take_and_drops_asides() -> None:
     assert covered(doc.kept, last_take.start_us, last_take.end_us) > 0
 
 
+def test_script_mode_keeps_a_take_the_asr_split_in_two_and_a_misheard_passage() -> None:
+    """Both halves of one take are kept (the second carries on where the first stopped), and
+    a misheard stretch ("sales brand" for "sells bread") is not an off-script aside."""
+    script = "The old bakery sells fresh bread until it runs out. We open at nine."
+    spoken = "The old bakery. Sales fresh brand until it runs out. We open at nine."
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    # The fixture voices every word with the same tone, so the acoustic restart test would
+    # hear "The old bakery" said again; this test is about the text alignment.
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == spoken
+    assert not doc.removed or {r.kind for r in doc.removed} <= {RemovalKind.SILENCE}
+
+
+def test_script_mode_keeps_the_complete_take_even_if_the_asr_garbles_words() -> None:
+    script = "Our team spent three weeks rewriting the billing service."
+    spoken = (
+        "Our team spent three weeks rewriting the billing service. "
+        "Our team stands three weeks, we write in the billing service."
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    assert kept_text(doc) == "Our team stands three weeks, we write in the billing service."
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."

@@ -27,8 +27,7 @@ from roughy.engine.cutting.pieces import Piece, build_pieces
 from roughy.engine.cutting.rules import (
     Marks,
     mark_cued_retakes,
-    mark_fillers,
-    mark_stutters,
+    mark_uncued_retakes,
     mark_words,
 )
 from roughy.engine.cutting.script import mark_script
@@ -130,7 +129,7 @@ def decide_cut(
         spare_fillers_over_words(words, marks, signal)
         mark_held_islands(words, marks, held, options)
     restarted: list[Span] = []
-    if options.remove_false_starts and script is None:
+    if options.remove_false_starts:
         restarted = restarted_islands(signal, options.restart_similarity)
         mark_restarted_islands(words, marks, restarted)
     if adjudicator is not None:
@@ -177,16 +176,17 @@ def _trusted_words(
 
 
 def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> Marks:
+    """The text rules; with a script, the script chooses between takes first and the
+    uncued-retake rule only looks at what the script kept."""
     words = transcript.words
     if not script:
         return mark_words(words, options)
-    marks: Marks = [None] * len(words)
-    if options.remove_fillers:
-        mark_fillers(words, marks)
-    mark_cued_retakes(words, marks, options)
-    if options.remove_stutters:
-        mark_stutters(words, marks)
+    marks = mark_words(words, replace(options, remove_retakes=False))
+    if options.remove_retakes:
+        mark_cued_retakes(words, marks, options)
     mark_script(words, script, marks, options)
+    if options.remove_retakes:
+        mark_uncued_retakes(words, marks, options)
     return marks
 
 

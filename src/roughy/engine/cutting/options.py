@@ -22,7 +22,8 @@ class CutOptions:
       remove_retakes: drop a take followed by a near-identical one (`retake_similarity`), and a
         retake cue ("let me say that again") with the take before it.
       script_take: with a reference script, which complete take of each sentence to keep.
-      script_complete_coverage: share of a script sentence a take must cover to count as complete.
+      script_complete_coverage: a take is complete when it reaches the sentence's last words and
+        covers at least this share of it (transcripts miss words, so not all of them).
       drop_off_script: with a reference script, drop runs of `off_script_min_words`+ words that
         match no script sentence.
     Pacing:
@@ -56,7 +57,7 @@ class CutOptions:
     false_start_max_words: int = 10
     sentence_gap_us: int = 600_000
     script_take: TakeChoice = "last"
-    script_complete_coverage: float = 0.8
+    script_complete_coverage: float = 0.6
     drop_off_script: bool = True
     off_script_min_words: int = 3
     max_pause_us: int = 700_000

@@ -17,6 +17,7 @@ from roughy.engine.cutting.text import (
     content_words,
     ends_clause,
     ends_sentence,
+    matched_words,
     split_sentences,
 )
 from roughy.engine.transcribe.guards import is_filler, normalize_token
@@ -146,6 +147,9 @@ def mark_fillers(words: Sequence[Word], marks: Marks) -> None:
             )
 
 
+_STUTTER_MAX_US = 1_000_000
+
+
 def mark_stutters(words: Sequence[Word], marks: Marks) -> None:
     """Drop the first of two identical adjacent words, unless deliberately doubled or stamped
     on top of each other."""
@@ -159,6 +163,9 @@ def mark_stutters(words: Sequence[Word], marks: Marks) -> None:
         if words[b].start_us < words[a].end_us:
             # Overlapping stamps: the ASR does not know where one copy ends, so a cut
             # placed between them would land inside speech.
+            continue
+        if words[a].end_us - words[a].start_us > _STUTTER_MAX_US:
+            # A stamp this long holds more than a stuttered word (the decoder lost its place).
             continue
         _set(marks, [a], Mark(RemovalKind.STUTTER, f"repeated word “{token}”", 0.85))
 
@@ -504,37 +511,10 @@ def _retake_score(a: Sequence[str], b: Sequence[str]) -> float:
     ca, cb = content_words(a), content_words(b)
     if len(ca) < 3:
         return 0.0
-    matched = _matched_words(ca, cb)
+    matched = matched_words(ca, cb)
     shared = matched / max(1, len(ca) + len(cb) - matched)
     covered = matched / max(1, len(ca))
     if not (shared >= 0.6 or (covered >= 0.8 and len(a) < len(b))):
         return 0.0
     ratio = _similar(a, b)
     return ratio if a[0] == b[0] or ratio >= 0.75 else 0.0
-
-
-_NEAR_SPELLING = 0.75
-_NEAR_MIN_LETTERS = 4
-
-
-def _matched_words(ours: set[str], theirs: set[str]) -> int:
-    """How many of `ours` have an equal or near-spelled partner in `theirs` (each used once)."""
-    free = set(theirs)
-    count = 0
-    for word in sorted(ours, key=lambda w: w not in theirs):
-        partner = word if word in free else _near_partner(word, free)
-        if partner is not None:
-            free.discard(partner)
-            count += 1
-    return count
-
-
-def _near_partner(word: str, candidates: set[str]) -> str | None:
-    if len(word) < _NEAR_MIN_LETTERS:
-        return None
-    for other in sorted(candidates):
-        if len(other) < _NEAR_MIN_LETTERS:
-            continue
-        if SequenceMatcher(None, word, other, autojunk=False).ratio() >= _NEAR_SPELLING:
-            return other
-    return None

@@ -6,23 +6,45 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import accumulate
 
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import Mark, Marks
-from roughy.engine.cutting.text import Sentence, split_sentences
+from roughy.engine.cutting.text import Sentence, content_words, near_partner, split_sentences
 from roughy.engine.transcribe.guards import normalize_token
 from roughy.engine.types import RemovalKind, Word
 
+_MIN_TAKE_HITS = 2
+_MISHEARD_SHARE = 0.5
 _SCRIPT_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
 @dataclass(frozen=True)
 class Take:
-    """A run of transcript words aligned to one script sentence."""
+    """A run of transcript words aligned to one script sentence; `hits` are the positions of
+    the script words it matched."""
 
     sentence: int
     indices: tuple[int, ...]
+    hits: frozenset[int]
     coverage: float
+    reaches_end: bool
+    """It matched one of the sentence's last two words: an abandoned take stops short."""
+
+    def continued_by(self, other: Take) -> bool:
+        """`other` carries on where this take stopped (the ASR split one take in two), rather
+        than starting the sentence again."""
+        return (
+            other.sentence == self.sentence
+            and bool(self.hits)
+            and bool(other.hits)
+            and min(other.hits) > max(self.hits)
+        )
+
+    def joined(self, other: Take, length: int) -> Take:
+        hits = self.hits | other.hits
+        indices = self.indices + other.indices
+        return Take(self.sentence, indices, hits, len(hits) / length, other.reaches_end)
 
 
 def script_sentences(script: str) -> list[tuple[str, ...]]:
@@ -40,14 +62,25 @@ def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOp
     if not sentences:
         return
     flat = [t for s in sentences for t in s]
+    vocabulary = content_words(flat)
     owner = [k for k, s in enumerate(sentences) for _ in s]
     takes: list[Take] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(flat)
     for spoken in split_sentences(words, options.sentence_gap_us):
         live = _live_tokens(spoken, marks)
-        takes.extend(_takes(matcher, live, owner, sentences, marks, options))
-    _choose_takes(takes, sentences, marks, options)
+        takes.extend(_takes(matcher, live, owner, sentences, vocabulary, marks, options))
+    _choose_takes(_join_split_takes(takes, sentences), sentences, marks, options)
+
+
+def _join_split_takes(takes: list[Take], sentences: list[tuple[str, ...]]) -> list[Take]:
+    out: list[Take] = []
+    for take in takes:
+        if out and out[-1].continued_by(take):
+            out[-1] = out[-1].joined(take, len(sentences[take.sentence]))
+        else:
+            out.append(take)
+    return out
 
 
 def _live_tokens(spoken: Sentence, marks: Marks) -> list[tuple[int, str]]:
@@ -59,6 +92,7 @@ def _takes(
     live: list[tuple[int, str]],
     owner: list[int],
     sentences: list[tuple[str, ...]],
+    vocabulary: set[str],
     marks: Marks,
     options: CutOptions,
 ) -> list[Take]:
@@ -71,7 +105,7 @@ def _takes(
             assigned[block.a + k] = owner[block.b + k]
             hits[block.a + k] = block.b + k
     _fill_gaps(assigned)
-    _mark_off_script(live, assigned, marks, options)
+    _mark_off_script(live, assigned, vocabulary, marks, options)
     return _group(live, assigned, hits, sentences)
 
 
@@ -87,20 +121,35 @@ def _fill_gaps(assigned: list[int | None]) -> None:
 
 
 def _mark_off_script(
-    live: list[tuple[int, str]], assigned: list[int | None], marks: Marks, options: CutOptions
+    live: list[tuple[int, str]],
+    assigned: list[int | None],
+    vocabulary: set[str],
+    marks: Marks,
+    options: CutOptions,
 ) -> None:
+    """Runs of unaligned words are off-script asides, unless their words sound like the
+    script's: a misheard passage ("tree malonged snae nrods" for "trees along its main roads")
+    is not an aside."""
     if not options.drop_off_script:
         return
-    run: list[int] = []
-    for (index, _), value in zip([*live, (-1, "")], [*assigned, 0], strict=True):
+    run: list[tuple[int, str]] = []
+    for (index, token), value in zip([*live, (-1, "")], [*assigned, 0], strict=True):
         if value is None:
-            run.append(index)
+            run.append((index, token))
             continue
-        if len(run) >= options.off_script_min_words:
-            for i in run:
+        if len(run) >= options.off_script_min_words and not _misheard(run, vocabulary):
+            for i, _ in run:
                 if marks[i] is None:
                     marks[i] = Mark(RemovalKind.OFF_SCRIPT, "not in the script", 0.7)
         run = []
+
+
+def _misheard(run: list[tuple[int, str]], vocabulary: set[str]) -> bool:
+    content = content_words(t for _, t in run)
+    if not content:
+        return True
+    known = sum(1 for w in content if w in vocabulary or near_partner(w, vocabulary))
+    return known >= _MISHEARD_SHARE * len(content)
 
 
 def _group(
@@ -109,22 +158,31 @@ def _group(
     hits: list[int | None],
     sentences: list[tuple[str, ...]],
 ) -> list[Take]:
+    last_positions = list(accumulate(len(s) for s in sentences))
+    last_positions = [p - 1 for p in last_positions]
     takes: list[Take] = []
     current: list[int] = []
     current_hits: set[int] = set()
     owner: int | None = None
+
+    def take(owner: int) -> Take:
+        hit_set = frozenset(current_hits)
+        coverage = len(hit_set) / len(sentences[owner])
+        reaches_end = bool(hit_set) and max(hit_set) >= last_positions[owner] - 1
+        return Take(owner, tuple(current), hit_set, coverage, reaches_end)
+
     for (index, _), value, hit in zip(live, assigned, hits, strict=True):
         if value is None:
             continue
         if value != owner and current and owner is not None:
-            takes.append(Take(owner, tuple(current), len(current_hits) / len(sentences[owner])))
+            takes.append(take(owner))
             current, current_hits = [], set()
         owner = value
         current.append(index)
         if hit is not None:
             current_hits.add(hit)
     if current and owner is not None:
-        takes.append(Take(owner, tuple(current), len(current_hits) / len(sentences[owner])))
+        takes.append(take(owner))
     return takes
 
 
@@ -132,7 +190,8 @@ def _choose_takes(
     takes: list[Take], sentences: list[tuple[str, ...]], marks: Marks, options: CutOptions
 ) -> None:
     for k in range(len(sentences)):
-        candidates = [t for t in takes if t.sentence == k]
+        # One matched word ("the") is no evidence that a stretch is a take of this sentence.
+        candidates = [t for t in takes if t.sentence == k and len(t.hits) >= _MIN_TAKE_HITS]
         if len(candidates) < 2:
             continue
         chosen = _chosen(candidates, options)
@@ -147,7 +206,9 @@ def _choose_takes(
 
 
 def _chosen(candidates: list[Take], options: CutOptions) -> Take:
-    complete = [t for t in candidates if t.coverage >= options.script_complete_coverage]
+    complete = [
+        t for t in candidates if t.reaches_end and t.coverage >= options.script_complete_coverage
+    ]
     if not complete:
         return max(candidates, key=lambda t: (t.coverage, t.indices[0]))
     if options.script_take == "best":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from roughy.engine.transcribe.guards import is_filler, normalize_token
 from roughy.engine.types import Word
@@ -57,5 +58,32 @@ def make_sentence(words: Sequence[Word], first: int, last: int) -> Sentence:
     return Sentence(first, last, tuple(i for i, _ in keep), tuple(t for _, t in keep))
 
 
-def content_words(tokens: Sequence[str]) -> set[str]:
+def content_words(tokens: Iterable[str]) -> set[str]:
     return {t for t in tokens if t not in STOPWORDS}
+
+
+_NEAR_SPELLING = 0.75
+_NEAR_MIN_LETTERS = 4
+
+
+def matched_words(ours: set[str], theirs: set[str]) -> int:
+    """How many of `ours` have an equal or near-spelled partner in `theirs` (each used once)."""
+    free = set(theirs)
+    count = 0
+    for word in sorted(ours, key=lambda w: w not in theirs):
+        partner = word if word in free else near_partner(word, free)
+        if partner is not None:
+            free.discard(partner)
+            count += 1
+    return count
+
+
+def near_partner(word: str, candidates: set[str]) -> str | None:
+    if len(word) < _NEAR_MIN_LETTERS:
+        return None
+    for other in sorted(candidates):
+        if len(other) < _NEAR_MIN_LETTERS:
+            continue
+        if SequenceMatcher(None, word, other, autojunk=False).ratio() >= _NEAR_SPELLING:
+            return other
+    return None
