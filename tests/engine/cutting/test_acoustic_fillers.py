@@ -275,3 +275,35 @@ def test_two_words_on_one_held_syllable_were_said_before_it() -> None:
     fixed = repair_late_words(words, speech, [speech[2]], 0.7)
     assert all(1_000_000 <= w.start_us and w.end_us <= 1_300_000 for w in fixed[1:3])
     assert fixed[3] == words[3]
+
+
+def test_a_word_stamped_early_on_a_hesitation_moves_to_the_opening_after_it() -> None:
+    """ "numbers" (two syllables) cannot have been said on one held "hmm"; the next stretch
+    opens with half a second no word covers."""
+    from roughy.engine.cutting.acoustic import repair_early_words
+
+    speech = [Span(0, 900_000), Span(1_100_000, 1_500_000), Span(1_700_000, 3_000_000)]
+    words = [
+        Word("quarterly", 200_000, 850_000, 0.9),
+        Word("numbers", 1_150_000, 1_500_000, 0.83),
+        Word("were", 2_200_000, 2_500_000, 0.9),
+    ]
+    fixed = repair_early_words(words, speech, [speech[1]])
+    assert (fixed[1].start_us, fixed[1].end_us) == (1_700_000, 2_200_000)
+    one_syllable = [words[0], Word("now", 1_150_000, 1_500_000, 0.9), words[2]]
+    assert repair_early_words(one_syllable, speech, [speech[1]]) == one_syllable
+    no_room = [words[0], words[1], Word("were", 1_750_000, 2_000_000, 0.9)]
+    assert repair_early_words(no_room, speech, [speech[1]]) == no_room
+
+
+def test_syllable_count() -> None:
+    from roughy.engine.cutting.text import syllables
+
+    assert [syllables(w) for w in ("a", "now", "numbers", "electric", "make", "table")] == [
+        1,
+        1,
+        2,
+        3,
+        1,
+        2,
+    ]

@@ -232,3 +232,14 @@ def test_misheard_cue_inside_a_sentence_between_matching_takes() -> None:
     marks = mark_words(words, CutOptions())
     kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
     assert kept == "fresh bread tastes best warm from the oven."
+
+
+def test_cue_after_an_unpunctuated_run_drops_only_the_take_said_again() -> None:
+    text = (
+        "we plant trees along the main roads the engine needs that new filter "
+        "Let me try that again. The engine needs a new filter."
+    )
+    words = words_from_text(text)
+    marks = mark_words(words, CutOptions())
+    kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
+    assert kept == "we plant trees along the main roads The engine needs a new filter."

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import DELIBERATE_DOUBLES, Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
+from roughy.engine.cutting.text import syllables
 from roughy.engine.cutting.voicing import similarity
 from roughy.engine.transcribe.guards import is_filler, normalize_token
 from roughy.engine.types import RemovalKind, Span, Word
@@ -226,6 +227,49 @@ def repair_late_words(
         step = previous.duration_us // len(leading)
         for k, i in enumerate(sorted(leading)):
             start = previous.start_us + k * step
+            out[i] = Word(out[i].text, start, start + step, out[i].probability)
+    return out
+
+
+_SYLLABLE_US = 120_000
+"""The least time a syllable takes: an opening shorter than this per syllable holds no word."""
+
+
+def repair_early_words(
+    words: Sequence[Word], speech: Sequence[Span], held: Sequence[Span]
+) -> list[Word]:
+    """Move words stamped early onto a held island forward, to the wordless opening of the next.
+
+    Whisper sometimes stamps the word after a hesitation on the hesitation itself ("numbers"
+    on the "hmm"), leaving the start of the next stretch without a word. When the words on a
+    held island have more syllables than one steady sound can carry, and the next island
+    (within 1 s) opens with enough time before its first word, they were said there.
+    """
+    out = list(words)
+    if not held or not out:
+        return out
+    held_set = {(h.start_us, h.end_us) for h in held}
+    order = sorted(range(len(out)), key=lambda i: out[i].start_us + out[i].end_us)
+    keys = [(out[i].start_us + out[i].end_us) // 2 for i in order]
+    for island, following in zip(speech, speech[1:], strict=False):
+        if (island.start_us, island.end_us) not in held_set:
+            continue
+        if following.start_us - island.end_us > _LATE_REACH_US:
+            continue
+        inside = order[bisect_left(keys, island.start_us) : bisect_left(keys, island.end_us)]
+        if not inside or any(is_filler(out[i].text) for i in inside):
+            continue
+        count = sum(syllables(normalize_token(out[i].text)) for i in inside)
+        if count < 2:
+            continue
+        after = order[bisect_left(keys, following.start_us) : bisect_left(keys, following.end_us)]
+        first = min((out[i].start_us for i in after), default=following.end_us)
+        opening = first - following.start_us
+        if opening < count * _SYLLABLE_US:
+            continue
+        step = opening // len(inside)
+        for k, i in enumerate(sorted(inside)):
+            start = following.start_us + k * step
             out[i] = Word(out[i].text, start, start + step, out[i].probability)
     return out
 

@@ -17,6 +17,7 @@ from roughy.engine.cutting.acoustic import (
     held_islands,
     mark_held_islands,
     mark_restarted_islands,
+    repair_early_words,
     repair_late_words,
     restarted_islands,
     spare_fillers_over_words,
@@ -171,6 +172,7 @@ def _trusted_words(
     out = refine_fillers(out, speech, held)
     if held:
         out = repair_late_words(out, speech, held, options.held_word_probability)
+        out = repair_early_words(out, speech, held)
         out = refine_fillers(out, speech, held)
     return out
 

@@ -274,10 +274,17 @@ def _drop_cue_and_take(
         take_tokens = list(sentence.tokens[:cue_start])
     else:
         take_indices, take_tokens = _take_before(sentences, n)
-    similar = bool(take_tokens) and _restarts(take_tokens, following)
+    start = _restarted_suffix(take_tokens, following)
+    similar = start is not None
+    if start is not None:
+        take_indices, take_tokens = take_indices[start:], take_tokens[start:]
     isolated = not head and cue_end == len(sentence.tokens)
     if not similar and (fuzzy or not isolated or options.retake_similarity >= 0.8):
         return
+    if not similar and len(take_tokens) > _MAX_BLIND_TAKE_TOKENS:
+        # Nothing to compare with and no sentence end in sight (an unpunctuated transcript):
+        # the take cannot be told apart from what came before it, so only the cue goes.
+        take_indices = []
     cue_text = " ".join(sentence.tokens[at : at + size])
     _set(
         marks,
@@ -292,6 +299,28 @@ def _drop_cue_and_take(
                 RemovalKind.RETAKE, f"take abandoned before “{cue_text}”", 0.85 if similar else 0.55
             ),
         )
+
+
+def _restarted_suffix(take: Sequence[str], following: Sequence[str]) -> int | None:
+    """Where, in what came before the cue, the take that is said again after it begins: the
+    tail of `take` that `following` restarts most closely (a transcript without punctuation
+    runs earlier sentences into the take)."""
+    starts = [
+        start
+        for start in range(len(take))
+        if (start == 0 or len(take) - start >= 2) and _restarts(take[start:], following)
+    ]
+    if not starts:
+        return None
+
+    def closeness(start: int) -> float:
+        tail = take[start:]
+        return _similar(tail, following[: len(tail) + 3])
+
+    return max(starts, key=lambda start: (closeness(start), -start))
+
+
+_MAX_BLIND_TAKE_TOKENS = 20
 
 
 def _take_before(sentences: Sequence[Sentence], n: int) -> tuple[list[int], list[str]]:

@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 from roughy.engine.transcribe.guards import is_filler, normalize_token
 from roughy.engine.types import Word
 
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–-]+[\"')\]]*$")
 
@@ -87,3 +88,12 @@ def near_partner(word: str, candidates: set[str]) -> str | None:
         if SequenceMatcher(None, word, other, autojunk=False).ratio() >= _NEAR_SPELLING:
             return other
     return None
+
+
+def syllables(token: str) -> int:
+    """A rough English syllable count: vowel groups, a silent final "e" not counted."""
+    word = token.lower()
+    count = len(_VOWEL_GROUP.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee")) and count > 1:
+        count -= 1
+    return max(1, count)
