@@ -8,8 +8,8 @@ from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
 from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
 from roughy.engine.cutting.acoustic import held_islands, mark_held_islands, repair_late_words
 from roughy.engine.cutting.rules import Marks
-from roughy.engine.cutting.voicing import describe, similarity
 from roughy.engine.types import RemovalKind, Span, Transcript, Word
+from roughy.engine.voicing import describe, similarity
 
 RATE = ANALYSIS_SAMPLE_RATE
 
@@ -254,7 +254,7 @@ def test_deliberate_double_on_a_restarted_island_survives() -> None:
 
 def test_a_very_steady_sound_needs_less_voicing_to_be_a_hesitation() -> None:
     """Background noise lowers measured voicing; steadiness is the stronger witness."""
-    from roughy.engine.cutting.voicing import Descriptor
+    from roughy.engine.voicing import Descriptor
 
     assert Descriptor(voiced=0.9, flux=1.3, nuclei=1, seconds=0.4).held
     assert Descriptor(voiced=0.7, flux=0.8, nuclei=1, seconds=0.4).held

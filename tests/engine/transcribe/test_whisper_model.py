@@ -72,3 +72,30 @@ def test_missing_model_directory(tmp_path: Path, clip: Path) -> None:
     with pytest.raises(EngineError) as info:
         FasterWhisperTranscriber(WhisperModelSpec(tmp_path, "none")).transcribe(clip)
     assert info.value.code == "model_missing"
+
+
+def test_a_word_stamped_on_a_hesitation_is_doubted_once_the_hesitation_is_heard_alone(
+    tmp_path: Path,
+) -> None:
+    """In context the decoder may write a likely word over an "hmm"; decoded on its own, the
+    hmm is a hesitation, so the word on it loses its confidence. Other words keep theirs."""
+    from roughy.engine.audio import load_analysis_audio, speech_spans
+    from roughy.engine.transcribe.whisper import WhisperOptions, _load_model
+    from roughy.engine.types import Word
+    from roughy.engine.voicing import held_islands
+
+    speech, rate = spoken([0.4, "Most", 0.4, "hmm", 0.4, "bakeries start early.", 0.4])
+    source = write_wav(tmp_path / "hmm.wav", speech, rate)
+    audio = load_analysis_audio(extract_analysis_audio(source, tmp_path / "hmm.16k.wav").path)
+    spans = speech_spans(audio)
+    (hesitation,) = [h for h in held_islands(audio, spans) if h.start_us > 900_000]
+    words = [
+        Word("Most", spans[0].start_us, spans[0].end_us, 0.96),
+        Word("of", hesitation.start_us, hesitation.end_us, 0.73),
+        Word("bakeries", spans[-1].start_us, spans[-1].end_us, 0.9),
+    ]
+    transcriber = FasterWhisperTranscriber(default_whisper_model())
+    model = _load_model(transcriber.model, WhisperOptions())
+    heard = transcriber._hear_hesitations_alone(model, audio, "en", words, spans)
+    assert heard[1].probability == 0.0
+    assert heard[0] == words[0] and heard[2] == words[2]

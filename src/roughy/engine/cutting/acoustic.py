@@ -9,36 +9,19 @@ from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import DELIBERATE_DOUBLES, Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.cutting.text import syllables
-from roughy.engine.cutting.voicing import similarity
 from roughy.engine.transcribe.guards import is_filler, normalize_token
 from roughy.engine.types import RemovalKind, Span, Word
+from roughy.engine.voicing import held_islands as find_held_islands
+from roughy.engine.voicing import similarity
 
-_HELD_MIN_US = 150_000
-_HELD_MAX_US = 1_200_000
-_HELD_GAP_US = 100_000
 _HELD_LETTERS = 4
 _HELD_MAX_WORDS = 2
 
 
 def held_islands(signal: AnalysisSignal) -> list[Span]:
-    """Voiced islands that sound like a hesitation, whatever the transcript says.
-
-    The island must be set apart by pauses on both sides, last 0.15–1.2 s, and be held: voiced
-    throughout, spectrally steady, a single energy nucleus (see `voicing.Descriptor.held`).
-    """
-    speech = signal.speech
-    out: list[Span] = []
-    for n, island in enumerate(speech):
-        if not _HELD_MIN_US <= island.duration_us <= _HELD_MAX_US:
-            continue
-        before = speech[n - 1].end_us if n > 0 else -(1 << 62)
-        after = speech[n + 1].start_us if n + 1 < len(speech) else 1 << 62
-        if island.start_us - before < _HELD_GAP_US or after - island.end_us < _HELD_GAP_US:
-            continue
-        descriptor = signal.describe(island.start_us, island.end_us)
-        if descriptor is not None and descriptor.held:
-            out.append(island)
-    return out
+    """Voiced islands that sound like a hesitation, whatever the transcript says (see
+    `voicing.held_islands`)."""
+    return find_held_islands(signal.samples, signal.speech)
 
 
 def mark_held_islands(

@@ -12,8 +12,8 @@ from roughy.engine.audio import (
     load_analysis_audio,
     speech_spans,
 )
-from roughy.engine.cutting.voicing import Descriptor, describe
 from roughy.engine.types import CancelCheck, Span
+from roughy.engine.voicing import Descriptor, describe
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +34,12 @@ from roughy.engine.types import (
     Transcript,
     Word,
 )
+from roughy.engine.voicing import held_islands
 
 FILLER_HINT = "Umm, uh, let me think, like, hmm. Uh, so, erm."
 _HOLE_US = 1_500_000
 _HOLE_PAD_US = 300_000
+_ALONE_PAD_US = 100_000
 _WINDOW_US = 600_000_000
 """Decode at most ~10 minutes at a time: faster-whisper holds the features of its whole input."""
 
@@ -110,6 +113,7 @@ class FasterWhisperTranscriber:
         language = language or "en"
         words = self._fill_holes(whisper, audio, language, words, speech)
         words = refine_fillers(clamp_to_speech(collapse_loops(words), speech), speech)
+        words = self._hear_hesitations_alone(whisper, audio, language, words, speech)
         if on_progress is not None:
             on_progress(1.0)
         return Transcript(language, tuple(words), self.model.name, duration_us)
@@ -178,11 +182,49 @@ class FasterWhisperTranscriber:
             no_repeat_ngram_size=0 if hint else 3,
         )
 
-    def _decode(self, whisper: Any, audio: FloatArray, span: Span, language: str) -> list[Word]:
-        """Decode `span` again on its own, without the filler hint (which can start a loop)
-        and with n-gram blocking."""
-        segments, _ = self._run(whisper, _slice(audio, span), language, None, vad=False)
+    def _decode(
+        self,
+        whisper: Any,
+        audio: FloatArray,
+        span: Span,
+        language: str,
+        hint: str | None = None,
+    ) -> list[Word]:
+        """Decode `span` on its own; by default without the filler hint (which can start a
+        loop) and with n-gram blocking."""
+        segments, _ = self._run(whisper, _slice(audio, span), language, hint, vad=False)
         return [w for s in segments for w in _words(s, span.start_us)]
+
+    def _hear_hesitations_alone(
+        self,
+        whisper: Any,
+        audio: FloatArray,
+        language: str,
+        words: list[Word],
+        speech: list[Span],
+    ) -> list[Word]:
+        """Decode each held (hesitation-like) island that carries words again, on its own.
+
+        In context the decoder's language model fills a hesitation with a likely word ("Most
+        of them" for "Most [hmm] bakeries"); heard alone, a hesitation comes out as a filler or
+        as nothing. Then the words stamped on it lose their confidence (0), and the cutter
+        judges the island by its sound.
+        """
+        out = list(words)
+        centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(out))
+        keys = [c for c, _ in centres]
+        for island in held_islands(audio, speech):
+            lo, hi = bisect_left(keys, island.start_us), bisect_left(keys, island.end_us)
+            inside = [i for _, i in centres[lo:hi]]
+            if not inside or len(inside) > 2 or any(is_filler(out[i].text) for i in inside):
+                continue
+            alone = Span(max(0, island.start_us - _ALONE_PAD_US), island.end_us + _ALONE_PAD_US)
+            heard = self._decode(whisper, audio, alone, language, self.options.filler_hint)
+            if any(not is_filler(w.text) for w in heard):
+                continue
+            for i in inside:
+                out[i] = Word(out[i].text, out[i].start_us, out[i].end_us, 0.0)
+        return out
 
     def _fill_holes(
         self,

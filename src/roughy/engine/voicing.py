@@ -9,6 +9,7 @@ stretches the cutter asks about (pure numpy, a 25 ms window every 10 ms).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, FloatArray
+from roughy.engine.types import Span
 
 _WINDOW = 400
 _HOP = 160
@@ -173,3 +175,29 @@ def similarity(a: FloatArray, b: FloatArray) -> float:
         for j in range(1, m + 1):
             acc[i, j] = row[j - 1] + min(acc[i - 1, j], acc[i, j - 1], acc[i - 1, j - 1])
     return float(max(0.0, 1.0 - acc[n, m] / (n + m)))
+
+
+_HELD_MIN_US = 150_000
+_HELD_MAX_US = 1_200_000
+_HELD_GAP_US = 100_000
+
+
+def held_islands(samples: FloatArray, speech: Sequence[Span]) -> list[Span]:
+    """Voiced islands (of `speech`, sorted) that sound like a hesitation.
+
+    The island must be set apart by pauses on both sides, last 0.15–1.2 s, and be held: voiced
+    throughout, spectrally steady, a single energy nucleus (see `Descriptor.held`).
+    """
+    out: list[Span] = []
+    for n, island in enumerate(speech):
+        if not _HELD_MIN_US <= island.duration_us <= _HELD_MAX_US:
+            continue
+        before = speech[n - 1].end_us if n > 0 else -(1 << 62)
+        after = speech[n + 1].start_us if n + 1 < len(speech) else 1 << 62
+        if island.start_us - before < _HELD_GAP_US or after - island.end_us < _HELD_GAP_US:
+            continue
+        first = island.start_us * ANALYSIS_SAMPLE_RATE // 1_000_000
+        descriptor = describe(samples[first : island.end_us * ANALYSIS_SAMPLE_RATE // 1_000_000])
+        if descriptor is not None and descriptor.held:
+            out.append(island)
+    return out
