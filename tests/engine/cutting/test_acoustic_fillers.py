@@ -307,3 +307,34 @@ def test_syllable_count() -> None:
         1,
         2,
     ]
+
+
+def _running(middle: np.ndarray) -> tuple[AnalysisSignal, tuple[Word, ...]]:
+    """word, 80 ms gap, `middle`, 80 ms gap, word: one voiced island, "um" stamped on the middle."""
+    gap = np.zeros(int(0.08 * RATE), np.float32)
+    first, last = _word(0.6, seed=7), _word(0.6, seed=8)
+    sound = np.concatenate((first, gap, middle, gap, last))
+    rng = np.random.default_rng(2)
+    samples = (rng.standard_normal(int(3.0 * RATE)) * 1e-4).astype(np.float32)
+    at = int(0.5 * RATE)
+    samples[at : at + sound.shape[0]] += sound
+    end = 0.5 + sound.shape[0] / RATE
+    signal = AnalysisSignal.from_samples(samples, speech=(Span(500_000, round(end * 1e6)),))
+    middle_start = 0.5 + (first.shape[0] + gap.shape[0]) / RATE
+    middle_end = middle_start + middle.shape[0] / RATE
+    words = (
+        Word("Then", 500_000, round((0.5 + first.shape[0] / RATE) * 1e6), 0.95),
+        Word("um,", round(middle_start * 1e6), round(middle_end * 1e6), 0.6),
+        Word("went", round((middle_end + 0.08) * 1e6), round(end * 1e6), 0.95),
+    )
+    return signal, words
+
+
+def test_a_filler_written_over_an_articulated_word_in_running_speech_is_kept() -> None:
+    signal, words = _running(_word(0.5, seed=9))
+    doc = decide_cut(Transcript("en", words, "t", 3_000_000), signal, CutOptions())
+    assert not [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    steady_signal, steady_words = _running(_vowel(0.5))
+    doc = decide_cut(Transcript("en", steady_words, "t", 3_000_000), steady_signal, CutOptions())
+    (filler,) = [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    assert filler.start_us <= steady_words[1].start_us and filler.end_us >= steady_words[1].end_us

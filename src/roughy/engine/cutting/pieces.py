@@ -15,6 +15,9 @@ from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Span, Word
 
 _PAUSE_DEPTH_DB = 20.0
+_ARTICULATED_FLUX = 2.0
+"""Spectral flux (dB per band per frame) above which a stretch is articulated speech; held
+hesitations measure about 1, running speech 2.5 and more."""
 _UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
 _RESTARTED = Mark(RemovalKind.FALSE_START, "untranscribed fragment said again right after", 0.6)
 _HELD = Mark(RemovalKind.FILLER, "untranscribed held hesitation sound between pauses", 0.6)
@@ -141,7 +144,19 @@ def _spare_uncuttable(
         edges = ([bounds[n - 1]] if n > 0 else []) + ([bounds[n]] if n < len(bounds) else [])
         if any(_energy_at(signal, edge) > quiet for edge in edges):
             out[n] = (None, indices)
+        elif mark.kind is RemovalKind.FILLER and len(runs) > 1:
+            start = bounds[n - 1] if n > 0 else unit.start_us
+            end = bounds[n] if n < len(bounds) else unit.end_us
+            if _articulated(signal, start, end):
+                out[n] = (None, indices)
     return out
+
+
+def _articulated(signal: AnalysisSignal, start_us: int, end_us: int) -> bool:
+    """A filler cut out of running speech must sound like one: a stretch whose spectrum keeps
+    moving is a word the ASR wrote a filler over."""
+    descriptor = signal.describe(start_us, end_us)
+    return descriptor is not None and descriptor.flux > _ARTICULATED_FLUX
 
 
 def _energy_at(signal: AnalysisSignal, at_us: int) -> float:
