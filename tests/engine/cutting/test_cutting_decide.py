@@ -197,6 +197,17 @@ def test_script_mode_keeps_the_complete_take_even_if_the_asr_garbles_words() -> 
     assert kept_text(doc) == "Our team stands three weeks, we write in the billing service."
 
 
+def test_script_mode_only_compares_takes_said_one_after_another() -> None:
+    """A sentence said again after another complete sentence is a recap, not a retake; and
+    the ASR's near spellings ("doors"/"door") still align."""
+    script = "We open the doors at nine. Lunch is served at noon."
+    spoken = "We open the door at nine. Lunch is served at noon. We open the doors at nine sharp."
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    assert kept_text(doc) == spoken
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."

@@ -243,3 +243,12 @@ def test_cue_after_an_unpunctuated_run_drops_only_the_take_said_again() -> None:
     marks = mark_words(words, CutOptions())
     kept = " ".join(w.text for w, m in zip(words, marks, strict=True) if m is None)
     assert kept == "we plant trees along the main roads The engine needs a new filter."
+
+
+def test_a_short_sentence_between_a_sentence_and_its_recap_is_kept() -> None:
+    text = (
+        "The doors open at nine every morning. Lunch is at noon. "
+        "The doors open at nine every single morning."
+    )
+    kinds = dict(dropped(text))
+    assert "Lunch" not in kinds and "noon." not in kinds

@@ -233,6 +233,12 @@ def _fuzzy_cue(tokens: Sequence[str]) -> tuple[int, int] | None:
     Only cues of 3+ words qualify, and the caller also requires the takes around the cue to
     match each other.
     """
+    ratio, first, size = _closest_cue(tokens)
+    return (first, size) if ratio >= 0.75 else None
+
+
+def _closest_cue(tokens: Sequence[str]) -> tuple[float, int, int]:
+    """The window of `tokens` spelled most like a cue of 3+ words: (ratio, first, size)."""
     best: tuple[float, int, int] = (0.0, 0, 0)
     for cue in RETAKE_CUES:
         if len(cue) < 3:
@@ -243,7 +249,14 @@ def _fuzzy_cue(tokens: Sequence[str]) -> tuple[int, int] | None:
                 window = " ".join(tokens[first : first + size])
                 ratio = SequenceMatcher(None, window, target, autojunk=False).ratio()
                 best = max(best, (ratio, first, size))
-    return (best[1], best[2]) if best[0] >= 0.75 else None
+    return best
+
+
+def _sounds_like_a_cue(tokens: Sequence[str]) -> bool:
+    """An aside between two takes that reads like a (misheard) cue: an exclamation ("oops",
+    "sorry") or the opening most cues share ("let me", "let's")."""
+    opening = any(tokens[k : k + 2] == ["let", "me"] for k in range(len(tokens) - 1))
+    return opening or any(t in _CUE_FILLERS or t in ("lets", "let's") for t in tokens)
 
 
 def _drop_cue_and_take(
@@ -486,9 +499,10 @@ def mark_uncued_retakes(words: Sequence[Word], marks: Marks, options: CutOptions
         best = _best_retake_score(a, following)
         between: Sentence | None = None
         if best < options.retake_similarity and n + 2 < len(sentences):
-            # A short sentence between two takes is an aside or a cue the ASR misheard
+            # A short, cue-like sentence between two takes is a cue the ASR misheard
             # ("Oops, let me read you mad."): compare with the sentence after it.
-            if len(sentences[n + 1].tokens) <= _ASIDE_MAX_TOKENS:
+            aside = sentences[n + 1].tokens
+            if len(aside) <= _ASIDE_MAX_TOKENS and _sounds_like_a_cue(aside):
                 after = _tokens_after(sentences, n + 1, len(a))
                 best = _best_retake_score(a, after)
                 between, following = sentences[n + 1], after

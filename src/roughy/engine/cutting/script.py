@@ -67,8 +67,9 @@ def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOp
     takes: list[Take] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(flat)
+    spelling = _ScriptSpelling(flat)
     for spoken in split_sentences(words, options.sentence_gap_us):
-        live = _live_tokens(spoken, marks)
+        live = [(i, spelling.of(t)) for i, t in _live_tokens(spoken, marks)]
         takes.extend(_takes(matcher, live, owner, sentences, vocabulary, marks, options))
     _choose_takes(_join_split_takes(takes, sentences), sentences, marks, options)
 
@@ -81,6 +82,27 @@ def _join_split_takes(takes: list[Take], sentences: list[tuple[str, ...]]) -> li
         else:
             out.append(take)
     return out
+
+
+class _ScriptSpelling:
+    """Spoken tokens as the script spells them: a near-spelled script word ("years" for
+    "year", "planing" for "planning") stands in for the ASR's spelling, so the alignment is
+    not broken by small transcription slips. Candidates share the first letter."""
+
+    def __init__(self, script_tokens: Sequence[str]) -> None:
+        self.known = set(script_tokens)
+        self.by_letter: dict[str, set[str]] = {}
+        for token in self.known:
+            self.by_letter.setdefault(token[0], set()).add(token)
+        self.cache: dict[str, str] = {}
+
+    def of(self, token: str) -> str:
+        if token in self.known or not token:
+            return token
+        if token not in self.cache:
+            candidates = self.by_letter.get(token[0], set())
+            self.cache[token] = near_partner(token, candidates) or token
+        return self.cache[token]
 
 
 def _live_tokens(spoken: Sentence, marks: Marks) -> list[tuple[int, str]]:
@@ -190,25 +212,42 @@ def _choose_takes(
     takes: list[Take], sentences: list[tuple[str, ...]], marks: Marks, options: CutOptions
 ) -> None:
     for k in range(len(sentences)):
-        # One matched word ("the") is no evidence that a stretch is a take of this sentence.
-        candidates = [t for t in takes if t.sentence == k and len(t.hits) >= _MIN_TAKE_HITS]
-        if len(candidates) < 2:
-            continue
-        chosen = _chosen(candidates, options)
-        for take in candidates:
-            if take is chosen:
+        for candidates in _runs_of_takes(takes, k, options):
+            if len(candidates) < 2:
                 continue
-            kind = RemovalKind.RETAKE if take.coverage >= 0.5 else RemovalKind.FALSE_START
-            reason = f"another take of script sentence {k + 1} kept ({take.coverage:.0%} covered)"
-            for i in take.indices:
-                if marks[i] is None:
-                    marks[i] = Mark(kind, reason, 0.8)
+            chosen = _chosen(candidates, options)
+            for take in candidates:
+                if take is chosen:
+                    continue
+                kind = RemovalKind.RETAKE if take.coverage >= 0.5 else RemovalKind.FALSE_START
+                reason = (
+                    f"another take of script sentence {k + 1} kept ({take.coverage:.0%} covered)"
+                )
+                for i in take.indices:
+                    if marks[i] is None:
+                        marks[i] = Mark(kind, reason, 0.8)
+
+
+def _runs_of_takes(takes: list[Take], k: int, options: CutOptions) -> list[list[Take]]:
+    """The takes of script sentence `k`, in runs said one after another: a complete take of
+    another sentence in between means the speaker moved on (or the alignment strayed), so
+    takes on either side are not alternatives to each other. One matched word ("the") is no
+    evidence that a stretch is a take at all."""
+    runs: list[list[Take]] = [[]]
+    for take in takes:
+        if take.sentence == k and len(take.hits) >= _MIN_TAKE_HITS:
+            runs[-1].append(take)
+        elif take.sentence != k and _complete(take, options) and runs[-1]:
+            runs.append([])
+    return runs
+
+
+def _complete(take: Take, options: CutOptions) -> bool:
+    return take.reaches_end and take.coverage >= options.script_complete_coverage
 
 
 def _chosen(candidates: list[Take], options: CutOptions) -> Take:
-    complete = [
-        t for t in candidates if t.reaches_end and t.coverage >= options.script_complete_coverage
-    ]
+    complete = [t for t in candidates if _complete(t, options)]
     if not complete:
         return max(candidates, key=lambda t: (t.coverage, t.indices[0]))
     if options.script_take == "best":
