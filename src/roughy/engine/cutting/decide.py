@@ -178,11 +178,17 @@ def _trusted_words(
 
 
 def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> Marks:
-    """The text rules; with a script, the script chooses between takes first and the
-    uncued-retake rule only looks at what the script kept."""
+    """The text rules, then (with a script) one take per script sentence and off-script runs.
+
+    Keeping the last take is also what the uncued-retake rule does, so with the default
+    `script_take="last"` it runs first (it copes better with misheard takes); with "best" the
+    script chooses between takes and the rule only looks at what the script kept."""
     words = transcript.words
-    if not script:
-        return mark_words(words, options)
+    if not script or options.script_take == "last":
+        marks = mark_words(words, options)
+        if script:
+            mark_script(words, script, marks, options)
+        return marks
     marks = mark_words(words, replace(options, remove_retakes=False))
     if options.remove_retakes:
         mark_cued_retakes(words, marks, options)

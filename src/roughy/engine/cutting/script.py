@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -65,13 +66,43 @@ def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOp
     vocabulary = content_words(flat)
     owner = [k for k, s in enumerate(sentences) for _ in s]
     takes: list[Take] = []
+    asides: list[list[int]] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(flat)
     spelling = _ScriptSpelling(flat)
     for spoken in split_sentences(words, options.sentence_gap_us):
         live = [(i, spelling.of(t)) for i, t in _live_tokens(spoken, marks)]
-        takes.extend(_takes(matcher, live, owner, sentences, vocabulary, marks, options))
-    _choose_takes(_join_split_takes(takes, sentences), sentences, marks, options)
+        found, unaligned = _takes(matcher, live, owner, sentences, vocabulary, options)
+        takes.extend(found)
+        asides.extend(unaligned)
+    takes = _join_split_takes(takes, sentences)
+    sentence_starts = [0, *accumulate(len(s) for s in sentences)][:-1]
+    _mark_asides(asides, takes, sentence_starts, marks)
+    _choose_takes(takes, sentences, marks, options)
+
+
+def _mark_asides(
+    asides: list[list[int]], takes: list[Take], sentence_starts: list[int], marks: Marks
+) -> None:
+    """Unaligned runs are off-script, unless they sit where script words were not heard:
+    between a take of sentence 3 and one of sentence 6 (sentences 4 and 5 misheard), after a
+    take that stops short of its sentence's end, or before one that starts past its opening
+    (the rest or the start of that sentence, misheard)."""
+    strong = [t for t in takes if len(t.hits) >= _MIN_TAKE_HITS]
+    firsts = [t.indices[0] for t in strong]
+    for run in asides:
+        after = bisect_left(firsts, run[0])
+        before = strong[after - 1] if after > 0 else None
+        following = strong[after] if after < len(strong) else None
+        if before and following and following.sentence - before.sentence >= 2:
+            continue
+        if before and not before.reaches_end:
+            continue
+        if following and min(following.hits) > sentence_starts[following.sentence] + 1:
+            continue
+        for i in run:
+            if marks[i] is None:
+                marks[i] = Mark(RemovalKind.OFF_SCRIPT, "not in the script", 0.7)
 
 
 def _join_split_takes(takes: list[Take], sentences: list[tuple[str, ...]]) -> list[Take]:
@@ -115,9 +146,9 @@ def _takes(
     owner: list[int],
     sentences: list[tuple[str, ...]],
     vocabulary: set[str],
-    marks: Marks,
     options: CutOptions,
-) -> list[Take]:
+) -> tuple[list[Take], list[list[int]]]:
+    """The takes in one spoken sentence, and its runs of words that align nowhere."""
     tokens = [t for _, t in live]
     matcher.set_seq1(tokens)
     assigned: list[int | None] = [None] * len(tokens)
@@ -127,8 +158,8 @@ def _takes(
             assigned[block.a + k] = owner[block.b + k]
             hits[block.a + k] = block.b + k
     _fill_gaps(assigned)
-    _mark_off_script(live, assigned, vocabulary, marks, options)
-    return _group(live, assigned, hits, sentences)
+    asides = _unaligned_runs(live, assigned, vocabulary, options)
+    return _group(live, assigned, hits, sentences), asides
 
 
 def _fill_gaps(assigned: list[int | None]) -> None:
@@ -142,28 +173,27 @@ def _fill_gaps(assigned: list[int | None]) -> None:
             last = i
 
 
-def _mark_off_script(
+def _unaligned_runs(
     live: list[tuple[int, str]],
     assigned: list[int | None],
     vocabulary: set[str],
-    marks: Marks,
     options: CutOptions,
-) -> None:
-    """Runs of unaligned words are off-script asides, unless their words sound like the
-    script's: a misheard passage ("tree malonged snae nrods" for "trees along its main roads")
-    is not an aside."""
+) -> list[list[int]]:
+    """Runs of unaligned words that may be off-script asides: long enough, and not words that
+    sound like the script's (a misheard passage, "tree malonged snae nrods" for "trees along
+    its main roads", is not an aside)."""
     if not options.drop_off_script:
-        return
+        return []
+    out: list[list[int]] = []
     run: list[tuple[int, str]] = []
     for (index, token), value in zip([*live, (-1, "")], [*assigned, 0], strict=True):
         if value is None:
             run.append((index, token))
             continue
         if len(run) >= options.off_script_min_words and not _misheard(run, vocabulary):
-            for i, _ in run:
-                if marks[i] is None:
-                    marks[i] = Mark(RemovalKind.OFF_SCRIPT, "not in the script", 0.7)
+            out.append([i for i, _ in run])
         run = []
+    return out
 
 
 def _misheard(run: list[tuple[int, str]], vocabulary: set[str]) -> bool:
