@@ -9,7 +9,7 @@ from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.rules import DELIBERATE_DOUBLES, Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.cutting.text import syllables
-from roughy.engine.transcribe.guards import is_filler, normalize_token
+from roughy.engine.transcribe.guards import WordsByCentre, is_filler, normalize_token
 from roughy.engine.types import RemovalKind, Span, Word
 from roughy.engine.voicing import held_islands as find_held_islands
 from roughy.engine.voicing import similarity
@@ -36,16 +36,10 @@ def mark_held_islands(
     """
     if options.held_word_probability <= 0 or not held:
         return
-    centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(words))
-    keys = [c for c, _ in centres]
+    by_centre = WordsByCentre(words)
     held_starts = [h.start_us for h in held]
     for island in held:
-        inside = [
-            i
-            for _, i in centres[
-                bisect_left(keys, island.start_us) : bisect_left(keys, island.end_us)
-            ]
-        ]
+        inside = by_centre.inside(island)
         if not inside or len(inside) > _HELD_MAX_WORDS:
             continue
         if any((m := marks[i]) is not None and m.kind != RemovalKind.FILLER for i in inside):
@@ -179,19 +173,16 @@ def repair_late_words(
     if not held or not out:
         return out
     held_set = {(h.start_us, h.end_us) for h in held}
-    centres = [(w.start_us + w.end_us) // 2 for w in out]
-    order = sorted(range(len(out)), key=lambda i: centres[i])
-    keys = [centres[i] for i in order]
+    by_centre = WordsByCentre(out)
     for n, island in enumerate(speech):
         if n == 0 or (island.start_us, island.end_us) not in held_set:
             continue
         previous = speech[n - 1]
         if island.start_us - previous.end_us > _LATE_REACH_US:
             continue
-        lo, hi = bisect_left(keys, previous.start_us), bisect_left(keys, previous.end_us)
-        if hi > lo:
+        if by_centre.inside(previous):
             continue
-        inside = order[bisect_left(keys, island.start_us) : bisect_left(keys, island.end_us)]
+        inside = by_centre.inside(island)
         leading: list[int] = []
         for i in inside:
             if is_filler(out[i].text):
@@ -232,20 +223,19 @@ def repair_early_words(
     if not held or not out:
         return out
     held_set = {(h.start_us, h.end_us) for h in held}
-    order = sorted(range(len(out)), key=lambda i: out[i].start_us + out[i].end_us)
-    keys = [(out[i].start_us + out[i].end_us) // 2 for i in order]
+    by_centre = WordsByCentre(out)
     for island, following in zip(speech, speech[1:], strict=False):
         if (island.start_us, island.end_us) not in held_set:
             continue
         if following.start_us - island.end_us > _LATE_REACH_US:
             continue
-        inside = order[bisect_left(keys, island.start_us) : bisect_left(keys, island.end_us)]
+        inside = by_centre.inside(island)
         if not inside or any(is_filler(out[i].text) for i in inside):
             continue
         count = sum(syllables(normalize_token(out[i].text)) for i in inside)
         if count < 2:
             continue
-        after = order[bisect_left(keys, following.start_us) : bisect_left(keys, following.end_us)]
+        after = by_centre.inside(following)
         first = min((out[i].start_us for i in after), default=following.end_us)
         opening = first - following.start_us
         if opening < count * _SYLLABLE_US:
@@ -296,15 +286,9 @@ def restarted_islands(signal: AnalysisSignal, similarity_floor: float) -> list[S
 def mark_restarted_islands(words: Sequence[Word], marks: Marks, restarted: Sequence[Span]) -> None:
     """Words on a restarted island are a false start, unless they are words people double on
     purpose ("no, no", "very, very")."""
-    centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(words))
-    keys = [c for c, _ in centres]
+    by_centre = WordsByCentre(words)
     for island in restarted:
-        inside = [
-            i
-            for _, i in centres[
-                bisect_left(keys, island.start_us) : bisect_left(keys, island.end_us)
-            ]
-        ]
+        inside = by_centre.inside(island)
         tokens = [normalize_token(words[i].text) for i in inside]
         if tokens and all(t in DELIBERATE_DOUBLES or not t for t in tokens):
             continue

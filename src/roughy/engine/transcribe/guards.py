@@ -40,6 +40,18 @@ _SILENCE_SLACK_US = 250_000
 _TOKEN = re.compile(r"[^\w']+")
 
 
+class WordsByCentre:
+    """Word indices ordered by the words' centre times: which words were said inside a span."""
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        self.order = sorted(range(len(words)), key=lambda i: words[i].start_us + words[i].end_us)
+        self.keys = [(words[i].start_us + words[i].end_us) // 2 for i in self.order]
+
+    def inside(self, span: Span) -> list[int]:
+        lo, hi = bisect_left(self.keys, span.start_us), bisect_left(self.keys, span.end_us)
+        return self.order[lo:hi]
+
+
 def normalize_token(text: str) -> str:
     return _TOKEN.sub("", text.lower()).strip("'")
 

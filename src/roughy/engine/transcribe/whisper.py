@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from roughy.engine.audio import (
     speech_spans,
 )
 from roughy.engine.transcribe.guards import (
+    WordsByCentre,
     clamp_to_speech,
     collapse_loops,
     is_filler,
@@ -211,11 +211,9 @@ class FasterWhisperTranscriber:
         judges the island by its sound.
         """
         out = list(words)
-        centres = sorted(((w.start_us + w.end_us) // 2, i) for i, w in enumerate(out))
-        keys = [c for c, _ in centres]
+        by_centre = WordsByCentre(out)
         for island in held_islands(audio, speech):
-            lo, hi = bisect_left(keys, island.start_us), bisect_left(keys, island.end_us)
-            inside = [i for _, i in centres[lo:hi]]
+            inside = by_centre.inside(island)
             if not inside or len(inside) > 2 or any(is_filler(out[i].text) for i in inside):
                 continue
             alone = Span(max(0, island.start_us - _ALONE_PAD_US), island.end_us + _ALONE_PAD_US)
