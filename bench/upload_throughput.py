@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from roughy.kit.files import read_range
+
 MIB = 1024 * 1024
 CHUNK = 64 * MIB
 READ = 1 * MIB
@@ -135,14 +137,7 @@ def make_source(path: Path, size: int) -> None:
 
 def body(path: Path, start: int, end: int) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        handle.seek(start)
-        remaining = end - start
-        while remaining > 0:
-            data = handle.read(min(READ, remaining))
-            if not data:
-                return
-            remaining -= len(data)
-            yield data
+        yield from read_range(handle, start, end, READ)
 
 
 def upload(url: str, path: Path, headers: dict[str, str]) -> float:

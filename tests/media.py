@@ -3,23 +3,18 @@ assets.prepare leaves them (bypassing uploads). Shared by the service-level test
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from engine.analysis_fixtures import spoken, write_wav
 from roughy.assets.models import Asset
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.probe import probe
 from roughy.jobs import Runtime
 from roughy.kit.ids import new_id
 from roughy.projects.models import Project
-from support import ffmpeg_exe
+from support import make_media
 
-REPO = Path(__file__).resolve().parents[1]
 SPEECH: tuple[str | float, ...] = (
     "Hello and welcome to the show.",
     0.9,
@@ -31,44 +26,22 @@ SPEECH: tuple[str | float, ...] = (
 
 def write_speech_wav(path: Path, parts: tuple[str | float, ...] = SPEECH) -> Path:
     """espeak-ng speech (strings are said, floats are pauses) with 0.3 s of silence around."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    from bench.corpus.synth import Espeak
-
-    engine = Espeak.get()
-    rate = engine.sample_rate
-    chunks = [np.zeros(int(0.3 * rate), np.float32)]
-    for part in parts:
-        if isinstance(part, float):
-            chunks.append(np.zeros(int(part * rate), np.float32))
-        else:
-            chunks.append(engine.say(part).samples)
-    chunks.append(np.zeros(int(0.3 * rate), np.float32))
-    samples = np.concatenate(chunks) * 0.8
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
-
-
-def run_ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", *args], check=True)
+    samples, rate = spoken([0.3, *parts, 0.3])
+    return write_wav(path, samples, rate)
 
 
 def talking_head(directory: Path, *, size: str = "160x120", loops: int = 1) -> Path:
     """H.264 + AAC, 25 fps, the speech track `loops` times over."""
     wav = write_speech_wav(directory / "speech.wav")
     out = directory / f"talking-head-{size}-{loops}.mp4"
-    run_ffmpeg(
+    return make_media(
+        out,
         "-stream_loop", str(loops - 1), "-i", str(wav),
         "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25",
         "-shortest", "-map", "1:v", "-map", "0:a",
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-        "-c:a", "aac", "-ar", "48000", str(out),
+        "-c:a", "aac", "-ar", "48000",
     )  # fmt: skip
-    return out
 
 
 @dataclass

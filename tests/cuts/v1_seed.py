@@ -3,18 +3,12 @@ straight into the database and storage (bypassing uploads)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from media import SeededAsset, seed_asset, talking_head, write_speech_wav
+from support import make_media
 
 __all__ = ["SeededAsset", "seed_asset", "speech_m4a", "talking_head_mp4", "make_silent_video"]
-
-
-def ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def talking_head_mp4(directory: Path) -> Path:
@@ -24,53 +18,13 @@ def talking_head_mp4(directory: Path) -> Path:
 
 def speech_m4a(directory: Path) -> Path:
     wav = write_speech_wav(directory / "speech-a.wav")
-    out = directory / "speech.m4a"
-    subprocess.run(
-        [
-            ffmpeg(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(wav),
-            "-c:a",
-            "aac",
-            "-ar",
-            "48000",
-            str(out),
-        ],
-        check=True,
-    )
-    return out
+    return make_media(directory / "speech.m4a", "-i", str(wav), "-c:a", "aac", "-ar", "48000")
 
 
 def make_silent_video(path: Path) -> Path:
-    subprocess.run(
-        [
-            ffmpeg(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=160x120:rate=25:duration=1",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=r=48000:cl=mono",
-            "-t",
-            "1",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return make_media(
+        path,
+        "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1",
+        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+    )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import wave
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import numpy.typing as npt
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
 from roughy.engine.cutting import AnalysisSignal
 from roughy.engine.types import Span, Transcript, Word
+from support import make_media
 
 REPO = Path(__file__).resolve().parents[2]
 FloatArray = npt.NDArray[np.float32]
@@ -110,40 +110,14 @@ def spoken(parts: Sequence[str | float], *, voice: str = "en-us") -> tuple[Float
     return np.concatenate(chunks) * 0.8, engine.sample_rate
 
 
-def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
 def make_mp4(path: Path, wav: Path, seconds: float) -> Path:
     """A small H.264 + AAC file with `wav` as its sound track."""
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc=size=160x120:rate=25:duration={seconds:.3f}",
-            "-i",
-            str(wav),
-            "-shortest",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return make_media(
+        path,
+        "-f", "lavfi", "-i", f"testsrc=size=160x120:rate=25:duration={seconds:.3f}",
+        "-i", str(wav), "-shortest",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+    )  # fmt: skip
 
 
 class FakeServer:

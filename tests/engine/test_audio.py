@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.analysis_fixtures import ffmpeg_exe, spoken, voiced_audio, write_wav
+from engine.analysis_fixtures import spoken, voiced_audio, write_wav
 from roughy.engine.audio import (
     ANALYSIS_SAMPLE_RATE,
     energy_speech_spans,
@@ -20,21 +19,12 @@ from roughy.engine.audio import (
     split_at_pauses,
 )
 from roughy.engine.types import EngineCancelled, MediaUnreadable, Span
-
-
-def _lavfi(tmp_path: Path, name: str, *args: str) -> Path:
-    out = tmp_path / name
-    subprocess.run(
-        [ffmpeg_exe(), "-y", "-loglevel", "error", *args, str(out)],
-        check=True,
-    )
-    return out
+from support import make_media
 
 
 def test_extracts_16k_mono_from_a_stereo_video(tmp_path: Path) -> None:
-    source = _lavfi(
-        tmp_path,
-        "in.mp4",
+    source = make_media(
+        tmp_path / "in.mp4",
         "-f",
         "lavfi",
         "-i",
@@ -74,9 +64,8 @@ def test_garbage_is_media_unreadable(tmp_path: Path) -> None:
 
 
 def test_video_without_audio_is_refused(tmp_path: Path) -> None:
-    source = _lavfi(
-        tmp_path,
-        "silent.mp4",
+    source = make_media(
+        tmp_path / "silent.mp4",
         "-f",
         "lavfi",
         "-i",

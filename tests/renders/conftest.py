@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cuts"))
 
 import v1_seed
 
+from support import make_media
+
 
 @pytest.fixture(scope="session")
 def talking_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -23,32 +25,9 @@ def speech_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three minutes of MPEG-4 Part 2 video: every render of it is a full H.264 re-encode."""
-    out = tmp_path_factory.mktemp("v1-long") / "long.mp4"
-    import subprocess
-
-    subprocess.run(
-        [
-            v1_seed.ffmpeg(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=25:duration=180",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=300:sample_rate=48000:duration=180",
-            "-c:v",
-            "mpeg4",
-            "-q:v",
-            "5",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(out),
-        ],
-        check=True,
-    )
-    return out
+    return make_media(
+        tmp_path_factory.mktemp("v1-long") / "long.mp4",
+        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=180",
+        "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000:duration=180",
+        "-c:v", "mpeg4", "-q:v", "5", "-c:a", "aac", "-shortest",
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
-from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.projects.models import Project
 
 
@@ -43,15 +43,11 @@ async def list_owned(
     include_deleted: bool = False,
     origin: str | None = None,
 ) -> Slice[Asset]:
-    where = [Asset.user_id == user_id]
-    if project_id is not None:
-        where.append(Asset.project_id == project_id)
+    where = [Asset.user_id == user_id, *given(Asset, project_id=project_id, origin=origin)]
     if states is not None:
         where.append(Asset.state.in_(list(states)))
     if not include_deleted:
         where.append(Asset.deleted_at.is_(None))
-    if origin is not None:
-        where.append(Asset.origin == origin)
     return await fetch_newest_first(session, Asset, where, page)
 
 

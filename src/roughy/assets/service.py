@@ -27,6 +27,7 @@ from roughy.assets.schemas import (
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.credits import service as credits
+from roughy.engine.probe import SniffResult
 from roughy.errors import InsufficientCredits, PayloadTooLarge
 from roughy.jobs import defer
 from roughy.kit.clock import utcnow
@@ -206,11 +207,11 @@ async def list_legacy(
 # Upload progress
 
 
-def record_sniff(asset: Asset, *, type: str, extension: str, content_type: str) -> None:
+def record_sniff(asset: Asset, sniffed: SniffResult) -> None:
     """Byte-derived fields, set once the first chunk has been seen."""
-    asset.type = asset.type or type
-    asset.extension = extension
-    asset.content_type = asset.content_type or content_type
+    asset.type = asset.type or sniffed.type
+    asset.extension = sniffed.extension
+    asset.content_type = asset.content_type or sniffed.content_type
 
 
 async def mark_uploaded(session: AsyncSession, asset: Asset, size_bytes: int) -> None:

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from roughy.config import load_settings
+from roughy.kit.files import read_range
 
 console = Console(stderr=True)
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -74,14 +75,7 @@ def _send_chunk(http: httpx.Client, upload_url: str, path: Path, offset: int, si
 
     def body() -> Any:
         with path.open("rb") as handle:
-            handle.seek(offset)
-            remaining = end - offset
-            while remaining > 0:
-                block = handle.read(min(READ_BYTES, remaining))
-                if not block:
-                    return
-                remaining -= len(block)
-                yield block
+            yield from read_range(handle, offset, end, READ_BYTES)
 
     response = http.patch(
         upload_url,

@@ -15,6 +15,8 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from roughy.kit.background import alongside
+
 WriteProgress = Callable[[float], Awaitable[bool]]
 """Persist a fraction; return True if the work should stop (the row left its running state)."""
 
@@ -62,10 +64,5 @@ class Tracker:
                 with contextlib.suppress(Exception):
                     await self._tick(write)
 
-        task = asyncio.create_task(loop())
-        try:
+        async with alongside(loop()):
             yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
 from roughy.cuts.models import Cut
-from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
@@ -66,11 +66,8 @@ async def list_owned(
     project_id: str | None,
     state: str | None,
 ) -> Slice[Cut]:
-    where = [Cut.user_id == user_id]
-    if asset_id is not None:
-        where.append(Cut.asset_id == asset_id)
-    if project_id is not None:
-        where.append(Cut.project_id == project_id)
-    if state is not None:
-        where.append(Cut.state == state)
+    where = [
+        Cut.user_id == user_id,
+        *given(Cut, asset_id=asset_id, project_id=project_id, state=state),
+    ]
     return await fetch_newest_first(session, Cut, where, page)

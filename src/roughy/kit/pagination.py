@@ -49,6 +49,11 @@ class Slice(Generic[T]):
     total: int
 
 
+def given(model: type[M], **values: object) -> list[ColumnElement[bool]]:
+    """`column == value` for each list filter the caller gave (None means not filtered)."""
+    return [getattr(model, name) == value for name, value in values.items() if value is not None]
+
+
 async def fetch_newest_first(
     session: AsyncSession, model: type[M], where: Sequence[ColumnElement[bool]], page: PageParams
 ) -> Slice[M]:

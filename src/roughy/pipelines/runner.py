@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 from roughy.engine.types import EngineCancelled, EngineError
 from roughy.jobs import JobContext
+from roughy.kit.background import alongside
 from roughy.pipelines import service
 from roughy.pipelines.processors import PROCESSORS
 from roughy.pipelines.service import Claim, StepOutput
@@ -71,13 +72,8 @@ class StepMonitor:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[StepMonitor]:
-        task = asyncio.create_task(self._loop(), name=f"step-monitor-{self.claim.step_id}")
-        try:
+        async with alongside(self._loop(), name=f"step-monitor-{self.claim.step_id}"):
             yield self
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 async def run_step(ctx: JobContext, pipeline_id: str, step_id: str) -> None:

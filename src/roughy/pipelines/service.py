@@ -699,20 +699,29 @@ async def fail_step(session: AsyncSession, claim: Claim, code: str, message: str
     if pipeline.cancel_requested:
         await _finish(session, pipeline, steps, "cancelled")
         return True
+    pipeline_message = f"Step {step.position} ({step.processor_name}) failed: {message}"
+    await _fail(session, pipeline, steps, step, code, message, pipeline_message)
+    return True
+
+
+async def _fail(
+    session: AsyncSession,
+    pipeline: Pipeline,
+    steps: list[PipelineStep],
+    step: PipelineStep,
+    code: str,
+    message: str,
+    pipeline_message: str,
+) -> None:
+    """The step fails with `message`, then the pipeline with `pipeline_message`."""
     step.state = "failed"
     step.error_code, step.error_message = code, message[:2000]
     step.completed_at = utcnow()
     await session.flush()
     await _emit_step(session, step, "step.failed")
     await _finish(
-        session,
-        pipeline,
-        steps,
-        "failed",
-        error_code=code,
-        error_message=f"Step {step.position} ({step.processor_name}) failed: {message}"[:2000],
+        session, pipeline, steps, "failed", error_code=code, error_message=pipeline_message[:2000]
     )
-    return True
 
 
 async def stop_step(session: AsyncSession, claim: Claim) -> bool:
@@ -749,20 +758,8 @@ async def recover_stalled_steps(
         if pipeline.cancel_requested:
             await _finish(session, pipeline, steps, "cancelled")
         elif step.recoveries >= MAX_RECOVERIES:
-            step.state = "failed"
-            step.error_code = "worker_lost"
-            step.error_message = "The worker running this step stopped responding repeatedly."
-            step.completed_at = utcnow()
-            await session.flush()
-            await _emit_step(session, step, "step.failed")
-            await _finish(
-                session,
-                pipeline,
-                steps,
-                "failed",
-                error_code="worker_lost",
-                error_message=step.error_message,
-            )
+            lost = "The worker running this step stopped responding repeatedly."
+            await _fail(session, pipeline, steps, step, "worker_lost", lost, lost)
         else:
             step.state = "pending"
             step.recoveries += 1

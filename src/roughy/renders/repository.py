@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.renders.models import Render
 
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
@@ -56,11 +56,8 @@ async def list_owned(
     cut_id: str | None,
     state: str | None,
 ) -> Slice[Render]:
-    where = [Render.user_id == user_id]
-    if asset_id is not None:
-        where.append(Render.asset_id == asset_id)
-    if cut_id is not None:
-        where.append(Render.cut_id == cut_id)
-    if state is not None:
-        where.append(Render.state == state)
+    where = [
+        Render.user_id == user_id,
+        *given(Render, asset_id=asset_id, cut_id=cut_id, state=state),
+    ]
     return await fetch_newest_first(session, Render, where, page)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from roughy.kit.files import read_range
 from roughy.storage.base import StorageKeyError
 
 
@@ -83,14 +84,7 @@ class LocalStorage:
 
     def iter_range(self, key: str, start: int, end: int, chunk: int = 1 << 20) -> Iterator[bytes]:
         with self.open(key) as handle:
-            handle.seek(start)
-            remaining = end - start + 1
-            while remaining > 0:
-                data = handle.read(min(chunk, remaining))
-                if not data:
-                    return
-                remaining -= len(data)
-                yield data
+            yield from read_range(handle, start, end + 1, chunk)
 
     def size(self, key: str) -> int:
         try:

@@ -314,12 +314,7 @@ async def commit_patch(
     upload.expires_at = _expiry(settings)
     asset = await asset_of(session, upload)
     if asset is not None and sniffed is not None:
-        assets.record_sniff(
-            asset,
-            type=sniffed.type,
-            extension=sniffed.extension,
-            content_type=sniffed.content_type,
-        )
+        assets.record_sniff(asset, sniffed)
     return await _maybe_complete(session, upload, asset)
 
 
@@ -353,12 +348,7 @@ async def commit_final(
     await repo.set_state(session, upload.parts or [], "consumed")
     asset = await asset_of(session, upload)
     if asset is not None and sniffed is not None:
-        assets.record_sniff(
-            asset,
-            type=sniffed.type,
-            extension=sniffed.extension,
-            content_type=sniffed.content_type,
-        )
+        assets.record_sniff(asset, sniffed)
     return await _maybe_complete(session, upload, asset)
 
 

@@ -402,12 +402,7 @@ async def presigned_put(
             if asset is None or asset.state != "pending_upload":
                 raise UploadComplete("The asset changed during the upload.")
             if received.sniffed is not None:
-                assets.record_sniff(
-                    asset,
-                    type=received.sniffed.type,
-                    extension=received.sniffed.extension,
-                    content_type=received.sniffed.content_type,
-                )
+                assets.record_sniff(asset, received.sniffed)
             elif asset.extension is None:
                 asset.extension = "bin"
             asset.upload_length = received.written

@@ -3,12 +3,24 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from roughy.jobs import JobContext, defer, job
 from roughy.kit.clock import utcnow
 from roughy.webhooks import delivery as sender
 from roughy.webhooks import repository as repo
+from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 log = logging.getLogger(__name__)
+
+
+Locked = tuple[WebhookDelivery, WebhookEvent, WebhookEndpoint]
+
+
+async def _pending(session: AsyncSession, delivery_id: str) -> Locked | None:
+    """The delivery, its event and endpoint under a row lock, if it is still to be attempted."""
+    found = await repo.get_delivery_for_update(session, delivery_id)
+    return found if found is not None and found[0].state == "pending" else None
 
 
 @job("webhooks.deliver", queue="io")
@@ -18,12 +30,10 @@ async def deliver(ctx: JobContext, delivery_id: str) -> None:
     Safe to run twice: only a `pending` delivery is attempted, and the outcome is recorded under
     a row lock."""
     async with ctx.transaction() as session:
-        found = await repo.get_delivery_for_update(session, delivery_id)
+        found = await _pending(session, delivery_id)
         if found is None:
             return
         row, event, endpoint = found
-        if row.state != "pending":
-            return
         if not endpoint.enabled:
             row.state = "skipped"
             row.last_error = endpoint.disabled_reason or "endpoint disabled"
@@ -41,12 +51,10 @@ async def deliver(ctx: JobContext, delivery_id: str) -> None:
     )
 
     async with ctx.transaction() as session:
-        found = await repo.get_delivery_for_update(session, delivery_id)
+        found = await _pending(session, delivery_id)
         if found is None:
             return
         row, event, endpoint = found
-        if row.state != "pending":
-            return
         now = utcnow()
         row.attempts += 1
         row.last_attempt_at = now

@@ -338,3 +338,19 @@ def test_a_filler_written_over_an_articulated_word_in_running_speech_is_kept() -
     doc = decide_cut(Transcript("en", steady_words, "t", 3_000_000), steady_signal, CutOptions())
     (filler,) = [r for r in doc.removed if r.kind is RemovalKind.FILLER]
     assert filler.start_us <= steady_words[1].start_us and filler.end_us >= steady_words[1].end_us
+
+
+def test_a_long_filler_stamped_over_a_phrase_is_kept() -> None:
+    """Whisper can write "Umm," over a phrase it failed to hear; a phrase keeps moving."""
+    phrase = np.concatenate((_word(0.6, seed=11), _word(0.6, seed=12)))
+    signal = _signal([(0.3, _word(0.6, seed=10)), (1.4, phrase)], 3.5)
+    words = (
+        Word("Okay.", 300_000, 900_000, 0.95),
+        Word("Umm,", 1_400_000, round((1.4 + phrase.shape[0] / RATE) * 1e6), 0.06),
+    )
+    doc = decide_cut(Transcript("en", words, "t", 3_500_000), signal, CutOptions())
+    assert not [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+    steady = _signal([(0.3, _word(0.6, seed=10)), (1.4, _vowel(0.5))], 3.5)
+    held_um = (words[0], Word("Umm,", 1_400_000, 1_900_000, 0.6))
+    doc = decide_cut(Transcript("en", held_um, "t", 3_500_000), steady, CutOptions())
+    assert [r for r in doc.removed if r.kind is RemovalKind.FILLER]

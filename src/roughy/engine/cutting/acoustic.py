@@ -58,30 +58,6 @@ def mark_held_islands(
                 )
 
 
-_SYLLABLES_OF_WORDS = 3
-"""A filler is one sustained syllable (two for "uh-um"); three energy nuclei are words."""
-_FILLER_CHECK_US = 600_000
-
-
-def spare_fillers_over_words(words: Sequence[Word], marks: Marks, signal: AnalysisSignal) -> None:
-    """Unmark a filler token stamped over several syllables of speech.
-
-    Whisper sometimes writes "Umm," with a long span over words it failed to hear (a tiny
-    model on noisy audio). A filler is one held syllable; when the audio under a long filler
-    token has three or more energy nuclei, it is speech, and the token is dropped from the
-    cut's reasons rather than taking the words with it.
-    """
-    for i, word in enumerate(words):
-        mark = marks[i]
-        if mark is None or mark.kind != RemovalKind.FILLER or not is_filler(word.text):
-            continue
-        if word.end_us - word.start_us < _FILLER_CHECK_US:
-            continue
-        descriptor = signal.describe(word.start_us, word.end_us)
-        if descriptor is not None and descriptor.nuclei >= _SYLLABLES_OF_WORDS:
-            marks[i] = None
-
-
 def _filler_follows(words: Sequence[Word], index: int) -> bool:
     """The transcript puts a filler right after this (non-filler) word: the word is what came
     before the hesitation ("The, uh,"), not the hesitation itself."""

@@ -20,7 +20,6 @@ from roughy.engine.cutting.acoustic import (
     repair_early_words,
     repair_late_words,
     restarted_islands,
-    spare_fillers_over_words,
 )
 from roughy.engine.cutting.adjudicator import Adjudicator, adjudicate
 from roughy.engine.cutting.options import CutOptions
@@ -127,7 +126,6 @@ def decide_cut(
     duration = max(signal.duration_us, transcript.duration_us)
     marks = _marks(transcript, options, script)
     if options.remove_fillers:
-        spare_fillers_over_words(words, marks, signal)
         mark_held_islands(words, marks, held, options)
     restarted: list[Span] = []
     if options.remove_false_starts:

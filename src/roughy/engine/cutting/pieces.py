@@ -18,6 +18,9 @@ _PAUSE_DEPTH_DB = 20.0
 _ARTICULATED_FLUX = 2.0
 """Spectral flux (dB per band per frame) above which a stretch is articulated speech; held
 hesitations measure about 1, running speech 2.5 and more."""
+_LONG_FILLER_US = 600_000
+"""A filler this long with three energy nuclei or more is a phrase (a filler is one sustained
+syllable, two for "uh-um")."""
 _UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
 _RESTARTED = Mark(RemovalKind.FALSE_START, "untranscribed fragment said again right after", 0.6)
 _HELD = Mark(RemovalKind.FILLER, "untranscribed held hesitation sound between pauses", 0.6)
@@ -128,10 +131,9 @@ def _spare_uncuttable(
     unit: Unit,
     signal: AnalysisSignal,
 ) -> list[tuple[Mark | None, list[int]]]:
-    """Keep a dropped run that has no real pause on a side it shares with kept speech.
-
-    Cutting there would clip the neighbouring word; keeping a stray filler is the lesser harm.
-    """
+    """Keep a dropped run that has no real pause on a side it shares with kept speech (cutting
+    there would clip the neighbouring word; keeping a stray filler is the lesser harm), and a
+    filler run that does not sound like a filler (see `_articulated`)."""
     first = unit.start_us // FRAME_US
     level = signal.energy_db[first : max(first + 1, unit.end_us // FRAME_US)]
     if level.size == 0:
@@ -144,7 +146,7 @@ def _spare_uncuttable(
         edges = ([bounds[n - 1]] if n > 0 else []) + ([bounds[n]] if n < len(bounds) else [])
         if any(_energy_at(signal, edge) > quiet for edge in edges):
             out[n] = (None, indices)
-        elif mark.kind is RemovalKind.FILLER and len(runs) > 1:
+        elif mark.kind is RemovalKind.FILLER:
             start = bounds[n - 1] if n > 0 else unit.start_us
             end = bounds[n] if n < len(bounds) else unit.end_us
             if _articulated(signal, start, end):
@@ -153,10 +155,13 @@ def _spare_uncuttable(
 
 
 def _articulated(signal: AnalysisSignal, start_us: int, end_us: int) -> bool:
-    """A filler cut out of running speech must sound like one: a stretch whose spectrum keeps
-    moving is a word the ASR wrote a filler over."""
+    """A filler must sound like one: a stretch whose spectrum keeps moving is words the ASR
+    wrote a filler over (a long "Umm," stamped over a phrase, or one word in running speech)."""
     descriptor = signal.describe(start_us, end_us)
-    return descriptor is not None and descriptor.flux > _ARTICULATED_FLUX
+    if descriptor is None:
+        return False
+    several_syllables = end_us - start_us >= _LONG_FILLER_US and descriptor.nuclei >= 3
+    return descriptor.flux > _ARTICULATED_FLUX or several_syllables
 
 
 def _energy_at(signal: AnalysisSignal, at_us: int) -> float:
