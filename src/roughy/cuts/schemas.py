@@ -55,6 +55,11 @@ class RemovedSpan(Schema):
     )
     reason: str
     confidence: float = Field(ge=0, le=1)
+    pass_name: str = Field(
+        default="",
+        alias="pass",
+        description="The decision pass that proposed this span (empty for older cuts).",
+    )
 
 
 class CutSummary(Schema):
@@ -83,3 +88,8 @@ class Cut(CutSummary):
     language: str | None = None
     kept_segments: list[KeptSegment] | None = None
     removed_spans: list[RemovedSpan] | None = None
+    suggested_spans: list[RemovedSpan] | None = Field(
+        default=None,
+        description="Removals the engine was not sure of: still kept in `kept_segments`, "
+        "proposed to a reviewer.",
+    )

@@ -23,7 +23,7 @@ from roughy.cuts.errors import (
 from roughy.cuts.models import Cut
 from roughy.cuts.schemas import CutCreate, CutState, ExportFormat, SubtitleFormat
 from roughy.engine.export import ExportSource, export_cut
-from roughy.engine.types import CutDocument, EngineError
+from roughy.engine.types import CutDocument, EngineError, RemovedSpan
 from roughy.errors import Conflict
 from roughy.jobs import defer
 from roughy.kit.db import advisory_xact_lock
@@ -153,17 +153,20 @@ def present(cut: Cut, *, detail: bool = True) -> dict[str, Any]:
         out["kept_segments"] = [
             {"start": seconds(s.start_us), "end": seconds(s.end_us)} for s in doc.kept
         ]
-        out["removed_spans"] = [
-            {
-                "start": seconds(r.start_us),
-                "end": seconds(r.end_us),
-                "kind": r.kind.value,
-                "reason": r.reason,
-                "confidence": min(1.0, max(0.0, r.confidence)),
-            }
-            for r in doc.removed
-        ]
+        out["removed_spans"] = [_span_view(r) for r in doc.removed]
+        out["suggested_spans"] = [_span_view(r) for r in doc.suggested]
     return out
+
+
+def _span_view(span: RemovedSpan) -> dict[str, Any]:
+    return {
+        "start": seconds(span.start_us),
+        "end": seconds(span.end_us),
+        "kind": span.kind.value,
+        "reason": span.reason,
+        "confidence": min(1.0, max(0.0, span.confidence)),
+        "pass": span.pass_name,
+    }
 
 
 @dataclass(frozen=True)

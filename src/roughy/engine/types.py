@@ -123,11 +123,16 @@ class Transcript:
 
 @dataclass(frozen=True)
 class RemovedSpan:
+    """A span the engine decided on. In `CutDocument.removed` it is cut; in
+    `CutDocument.suggested` it is kept, proposed for removal to a reviewer.
+    `pass_name` names the decision pass that proposed it (empty in documents from before passes)."""
+
     start_us: int
     end_us: int
     kind: RemovalKind
     reason: str
     confidence: float
+    pass_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +141,7 @@ class RemovedSpan:
             "kind": self.kind.value,
             "reason": self.reason,
             "confidence": round(self.confidence, 4),
+            "pass": self.pass_name,
         }
 
     @classmethod
@@ -146,12 +152,15 @@ class RemovedSpan:
             kind=RemovalKind(data["kind"]),
             reason=str(data["reason"]),
             confidence=float(data["confidence"]),
+            pass_name=str(data.get("pass", "")),
         )
 
 
 @dataclass(frozen=True)
 class CutDocument:
-    """The decision: which spans of the source to keep, and why everything else went."""
+    """The decision: which spans of the source to keep, and why everything else went.
+    `suggested` are removals the engine was not sure of: they stay inside `kept` until a reviewer
+    accepts them."""
 
     source_duration_us: int
     kept: tuple[Span, ...]
@@ -161,6 +170,7 @@ class CutDocument:
     frame_rate: Fraction | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     version: int = CUT_DOCUMENT_VERSION
+    suggested: tuple[RemovedSpan, ...] = ()
 
     @property
     def kept_duration_us(self) -> int:
@@ -174,6 +184,7 @@ class CutDocument:
             "frame_rate": None if self.frame_rate is None else str(self.frame_rate),
             "kept": [s.to_dict() for s in self.kept],
             "removed": [r.to_dict() for r in self.removed],
+            "suggested": [r.to_dict() for r in self.suggested],
             "words": [w.to_dict() for w in self.words],
             "settings": self.settings,
         }
@@ -188,6 +199,7 @@ class CutDocument:
             frame_rate=None if rate in (None, "") else Fraction(rate),
             kept=tuple(Span.from_dict(s) for s in data["kept"]),
             removed=tuple(RemovedSpan.from_dict(r) for r in data["removed"]),
+            suggested=tuple(RemovedSpan.from_dict(r) for r in data.get("suggested", [])),
             words=tuple(Word.from_dict(w) for w in data["words"]),
             settings=dict(data.get("settings", {})),
         )
