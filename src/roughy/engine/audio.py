@@ -15,6 +15,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from roughy.engine.errors import NoAudioStream
 from roughy.engine.types import (
     CancelCheck,
     EngineCancelled,
@@ -67,7 +68,7 @@ def extract_analysis_audio(
         raise
     if samples == 0:
         partial.unlink(missing_ok=True)
-        raise MediaUnreadable(f"{source.name} has no decodable audio", code="no_audio_stream")
+        raise NoAudioStream(f"{source.name} has no decodable audio")
     partial.replace(destination)
     if on_progress is not None:
         on_progress(1.0)
@@ -82,7 +83,7 @@ def extract_analysis_audio(
 
 def _first_audio_stream(container: av.container.InputContainer, source: Path) -> av.AudioStream:
     if not container.streams.audio:
-        raise MediaUnreadable(f"{source.name} has no audio stream", code="no_audio_stream")
+        raise NoAudioStream(f"{source.name} has no audio stream")
     return container.streams.audio[0]
 
 

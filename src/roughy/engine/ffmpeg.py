@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from roughy.engine.types import CancelCheck, EngineCancelled, EngineError, ProgressCallback
+from roughy.engine.errors import FfmpegFailed, FfmpegMissing
+from roughy.engine.types import CancelCheck, EngineCancelled, ProgressCallback
 
 _STDERR_TAIL_LINES = 40
 _POLL_SECONDS = 0.1
@@ -24,7 +25,7 @@ def find_ffmpeg(configured: str | None = None) -> Path:
         path = Path(configured)
         resolved = path if path.is_file() else shutil.which(configured)
         if not resolved:
-            raise EngineError(f"configured ffmpeg not found: {configured}", code="ffmpeg_missing")
+            raise FfmpegMissing(f"configured ffmpeg not found: {configured}")
         return Path(resolved)
     on_path = shutil.which("ffmpeg")
     if on_path:
@@ -34,7 +35,7 @@ def find_ffmpeg(configured: str | None = None) -> Path:
 
         return Path(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError) as exc:
-        raise EngineError("no ffmpeg binary available", code="ffmpeg_missing") from exc
+        raise FfmpegMissing("no ffmpeg binary available") from exc
 
 
 def run_ffmpeg(
@@ -50,7 +51,7 @@ def run_ffmpeg(
     `argv[0]` is the ffmpeg binary; `-progress pipe:1 -nostats` is added so progress can be
     reported as a fraction of `duration_us` (output time). When `should_cancel` returns True the
     process is killed, the `cleanup` paths are removed and `EngineCancelled` is raised. A non-zero
-    exit removes the `cleanup` paths and raises `EngineError(code="ffmpeg_failed")`.
+    exit removes the `cleanup` paths and raises `FfmpegFailed`.
     """
     full = [argv[0], "-hide_banner", "-nostdin", "-progress", "pipe:1", "-nostats", *argv[1:]]
     try:
@@ -58,7 +59,7 @@ def run_ffmpeg(
             full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
     except OSError as exc:
-        raise EngineError(f"cannot start ffmpeg: {exc}", code="ffmpeg_failed") from exc
+        raise FfmpegFailed(f"cannot start ffmpeg: {exc}") from exc
     tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
     progress_us = [0]
     readers = [
@@ -76,7 +77,7 @@ def run_ffmpeg(
     if proc.returncode != 0:
         _remove(cleanup)
         message = "\n".join(tail).strip()[-4000:]
-        raise EngineError(f"ffmpeg exited with {proc.returncode}: {message}", code="ffmpeg_failed")
+        raise FfmpegFailed(f"ffmpeg exited with {proc.returncode}: {message}")
     if on_progress is not None:
         on_progress(1.0)
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import av
 import av.error
 
+from roughy.engine.errors import NoMediaStreams
 from roughy.engine.timebase import US_PER_SECOND, nominal_rate
 from roughy.engine.types import MediaUnreadable
 
@@ -139,7 +140,7 @@ def _probe_open(path: Path, container: Any) -> MediaInfo:
     audio = _audio_info(audio_stream) if audio_stream is not None else None
     video = _video_info(container, video_stream) if video_stream is not None else None
     if video is None and audio is None:
-        raise MediaUnreadable(f"{path.name} has no audio or video stream", code="no_media_streams")
+        raise NoMediaStreams(f"{path.name} has no audio or video stream")
     duration_us = _container_duration_us(container, video, audio)
     if duration_us <= 0:
         raise MediaUnreadable(f"{path.name} has no playable duration")

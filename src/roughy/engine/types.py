@@ -13,6 +13,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+# Re-exported: callers have long imported the error base classes from here.
+from roughy.engine.errors import EngineCancelled as EngineCancelled
+from roughy.engine.errors import EngineError as EngineError
+from roughy.engine.errors import MediaUnreadable as MediaUnreadable
+
 CUT_DOCUMENT_VERSION = 1
 
 ProgressCallback = Callable[[float], None]
@@ -20,26 +25,6 @@ ProgressCallback = Callable[[float], None]
 
 CancelCheck = Callable[[], bool]
 """Polled during long work; returning True asks the engine to stop with `EngineCancelled`."""
-
-
-class EngineError(Exception):
-    """Base of every failure the engine raises. `code` is stable and snake_case."""
-
-    code = "engine_error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-        self.message = message
-
-
-class EngineCancelled(EngineError):
-    code = "cancelled"
-
-
-class MediaUnreadable(EngineError):
-    code = "media_unreadable"
 
 
 class RemovalKind(StrEnum):

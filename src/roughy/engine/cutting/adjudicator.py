@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 
 from roughy.engine.cutting.rules import Mark, Marks
+from roughy.engine.errors import AdjudicatorFailed
 from roughy.engine.types import CancelCheck, EngineCancelled, EngineError, Word
 
 _CONTEXT_WORDS = 25
@@ -129,9 +130,9 @@ class ClaudeAdjudicator:
                 .upper()
             )
         except (httpx.HTTPError, ValueError) as exc:
-            raise EngineError(f"adjudicator failed: {exc}", code="adjudicator_failed") from exc
+            raise AdjudicatorFailed(f"adjudicator failed: {exc}") from exc
         if answer.startswith("REMOVE"):
             return True
         if answer.startswith("KEEP"):
             return False
-        raise EngineError(f"adjudicator answered {answer[:40]!r}", code="adjudicator_failed")
+        raise AdjudicatorFailed(f"adjudicator answered {answer[:40]!r}")

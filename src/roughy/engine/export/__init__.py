@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from roughy.engine.errors import UnsupportedFormat
 from roughy.engine.export.base import CutClock, ExportedFile, ExportSource, kept_words
 from roughy.engine.export.captions import caption_cues, to_decision_srt, to_srt, to_vtt
 from roughy.engine.export.timeline import (
@@ -14,7 +15,7 @@ from roughy.engine.export.timeline import (
     to_otio,
     to_xmeml,
 )
-from roughy.engine.types import CutDocument, EngineError
+from roughy.engine.types import CutDocument
 
 
 def to_json(doc: CutDocument, source: ExportSource) -> str:
@@ -57,13 +58,10 @@ FORMATS: dict[str, tuple[_Writer, str, str]] = {
 
 
 def export_cut(doc: CutDocument, fmt: str, source: ExportSource) -> ExportedFile:
-    """Render `doc` in one of `FORMATS`; unknown names raise EngineError("unsupported_format")."""
+    """Render `doc` in one of `FORMATS`; unknown names raise `UnsupportedFormat`."""
     entry = FORMATS.get(fmt.lower())
     if entry is None:
-        raise EngineError(
-            f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}",
-            code="unsupported_format",
-        )
+        raise UnsupportedFormat(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     writer, media_type, extension = entry
     return ExportedFile(writer(doc, source).encode("utf-8"), media_type, extension)
 

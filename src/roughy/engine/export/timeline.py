@@ -8,8 +8,9 @@ from xml.etree import ElementTree as ET
 
 import opentimelineio as otio
 
+from roughy.engine.errors import ExportFailed
 from roughy.engine.export.base import ExportSource, frame_spans, to_frame
-from roughy.engine.types import CutDocument, EngineError
+from roughy.engine.types import CutDocument
 
 
 def _rt(frames: int, rate: Fraction) -> otio.opentime.RationalTime:
@@ -72,7 +73,7 @@ def to_edl(doc: CutDocument, source: ExportSource) -> str:
             )
         )
     except otio.exceptions.OTIOError as exc:
-        raise EngineError(f"EDL export failed: {exc}", code="export_failed") from exc
+        raise ExportFailed(f"EDL export failed: {exc}") from exc
     if not source.has_video:
         text = _EVENT_CHANNEL.sub(r"\1A\2", text)
     fcm = "FCM: DROP FRAME" if is_drop_frame(source.rate) else "FCM: NON-DROP FRAME"

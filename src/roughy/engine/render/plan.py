@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from roughy.engine.errors import EmptyCut, NoAudioStream, VideoOutputFromAudio
 from roughy.engine.probe import AudioInfo, MediaInfo, VideoInfo
 from roughy.engine.render.spec import TIER_SHORT_EDGE, OutputSpec, PresetSpec, as_preset
 from roughy.engine.timebase import (
@@ -23,7 +24,7 @@ from roughy.engine.timebase import (
     snap_spans,
     us_to_samples,
 )
-from roughy.engine.types import CutDocument, EngineError, Span
+from roughy.engine.types import CutDocument, Span
 
 DEFAULT_VIDEO_KBPS = {720: 5_000, 1080: 10_000, 2160: 20_000}
 DEFAULT_AUDIO_KBPS = 192
@@ -232,15 +233,14 @@ def plan_render(
     preset = as_preset(output)
     spec = preset.output
     if spec.is_video and info.video is None:
-        raise EngineError(
-            f"{spec.format} output needs a video stream; the source is audio-only",
-            code="video_output_from_audio",
+        raise VideoOutputFromAudio(
+            f"{spec.format} output needs a video stream; the source is audio-only"
         )
     if not spec.is_video and info.audio is None:
-        raise EngineError(f"{spec.format} output needs an audio stream", code="no_audio_stream")
+        raise NoAudioStream(f"{spec.format} output needs an audio stream")
     segments, rate, total = build_segments(info, cut, video=spec.is_video)
     if not segments:
-        raise EngineError("the cut keeps nothing of the source", code="empty_cut")
+        raise EmptyCut("the cut keeps nothing of the source")
     sample_rate = output_sample_rate(info.audio, spec.format)
     geometry = plan_geometry(info.video, preset) if (spec.is_video and info.video) else None
     frames = (

@@ -1,4 +1,5 @@
-"""Executing a render plan: temp output, progress, cancellation, verification, atomic rename."""
+"""Rendering a cut: smart render when it is exact, else the full re-encode; temp output,
+verification, atomic rename. Steps run through `execute.py`."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from roughy.engine.ffmpeg import run_ffmpeg
+from roughy.engine.errors import EngineCancelled, EngineError, RenderInvalid
 from roughy.engine.probe import MediaInfo, probe
-from roughy.engine.render.plan import FfmpegStep, RenderPlan, plan_render
+from roughy.engine.render.execute import execute, frames_exact, probe_output
+from roughy.engine.render.plan import RenderPlan, plan_render
+from roughy.engine.render.smart import try_smart_render
 from roughy.engine.render.spec import OutputSpec, PresetSpec, as_preset
-from roughy.engine.types import (
-    CancelCheck,
-    CutDocument,
-    EngineCancelled,
-    EngineError,
-    MediaUnreadable,
-    ProgressCallback,
-)
+from roughy.engine.types import CancelCheck, CutDocument, ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -99,8 +95,6 @@ def _smart_render(
     should_cancel: CancelCheck | None,
 ) -> bool:
     """Smart render, or False to use the full re-encode (also when an ffmpeg step failed)."""
-    from roughy.engine.render.smart import try_smart_render
-
     try:
         return try_smart_render(
             info, plan, as_preset(output), work, ffmpeg, on_progress, should_cancel
@@ -124,63 +118,11 @@ def _monotonic(callback: ProgressCallback) -> ProgressCallback:
     return report
 
 
-def execute(
-    steps: tuple[FfmpegStep, ...],
-    on_progress: ProgressCallback | None,
-    should_cancel: CancelCheck | None,
-    cleanup: list[Path],
-    *,
-    base: float = 0.0,
-    span: float = 1.0,
-) -> None:
-    """Run steps in order, mapping each one's progress into [base, base + span]."""
-    total = sum(s.weight for s in steps) or 1.0
-    done = 0.0
-    for step in steps:
-        start = base + span * done / total
-        width = span * step.weight / total
-
-        def report(fraction: float, start: float = start, width: float = width) -> None:
-            if on_progress is not None:
-                on_progress(min(1.0, start + width * fraction))
-
-        if should_cancel is not None and should_cancel():
-            raise EngineCancelled("render cancelled")
-        run_ffmpeg(
-            list(step.argv),
-            duration_us=step.output_duration_us,
-            on_progress=report if on_progress else None,
-            should_cancel=should_cancel,
-            cleanup=cleanup,
-        )
-        done += step.weight
-
-
-def _frames_ok(plan: RenderPlan, frames: int) -> bool:
-    """Exact, except that a cut running to the source's end may lose the last frame of a VFR or
-    oddly timed source, whose frame total is estimated from its duration."""
-    if frames == plan.frame_count:
-        return True
-    last = plan.segments[-1].frame_end if plan.segments else None
-    return (
-        last == plan.source_frame_total
-        and plan.frame_count is not None
-        and (abs(frames - plan.frame_count) <= 1)
-    )
-
-
 def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool) -> RenderResult:
-    try:
-        out = probe(partial)
-    except MediaUnreadable as exc:
-        raise EngineError(
-            f"render produced an unreadable file: {exc}", code="render_invalid"
-        ) from exc
+    out = probe_output(partial)
     frames = out.video.frame_count if out.video else None
-    if plan.frame_count is not None and frames is not None and not _frames_ok(plan, frames):
-        raise EngineError(
-            f"render has {frames} frames, planned {plan.frame_count}", code="render_invalid"
-        )
+    if not frames_exact(plan, out):
+        raise RenderInvalid(f"render has {frames} frames, planned {plan.frame_count}")
     return RenderResult(
         path=destination,
         format=plan.format,

@@ -20,7 +20,9 @@ from typing import Any, BinaryIO
 import av
 import av.error
 
-from roughy.engine.probe import MediaInfo, VideoInfo, probe
+from roughy.engine.errors import RenderInvalid
+from roughy.engine.probe import MediaInfo, VideoInfo
+from roughy.engine.render.execute import execute, frames_exact, probe_output
 from roughy.engine.render.plan import (
     FfmpegStep,
     RenderPlan,
@@ -32,7 +34,7 @@ from roughy.engine.render.plan import (
 )
 from roughy.engine.render.spec import PresetSpec
 from roughy.engine.timebase import frames_to_samples
-from roughy.engine.types import CancelCheck, MediaUnreadable, ProgressCallback
+from roughy.engine.types import CancelCheck, ProgressCallback
 
 PROFILES = {
     "High": "high",
@@ -424,8 +426,6 @@ def try_smart_render(
 ) -> bool:
     """Smart-render `plan` into `plan.output_path`; False (and nothing written) when the source
     does not allow it, no gain is predicted, or the result is not frame-exact."""
-    from roughy.engine.render.run import execute
-
     if ineligible_reason(info, preset, plan) is not None or info.video is None:
         return False
     index = read_keyframe_index(info.path, info.video.stream_index)
@@ -460,13 +460,15 @@ def _pieces_match(smart: SmartPlan, index: KeyframeIndex) -> bool:
 
 
 def _frame_exact(plan: RenderPlan) -> bool:
+    """Frame-exact (`frames_exact`) and still constant-rate at the planned rate."""
     try:
-        out = probe(plan.output_path)
-    except MediaUnreadable:
+        out = probe_output(plan.output_path)
+    except RenderInvalid:
         return False
     return (
         out.video is not None
-        and out.video.frame_count == plan.frame_count
+        and out.video.frame_count is not None
+        and frames_exact(plan, out)
         and not out.video.is_vfr
         and out.video.avg_frame_rate == plan.frame_rate
     )

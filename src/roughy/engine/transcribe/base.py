@@ -12,7 +12,7 @@ class Transcriber(Protocol):
     """Turns an analysis WAV (16 kHz mono) into a word-timed transcript.
 
     `language` is an ISO 639-1 hint; None asks the backend to detect it. A language the backend
-    cannot handle raises `EngineError(code="unsupported_language")`.
+    cannot handle raises `UnsupportedLanguage`.
     """
 
     def transcribe(

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, open_analysis_audio
+from roughy.engine.errors import TranscriberFailed, TranscriberUnavailable, UnsupportedLanguage
 from roughy.engine.types import (
     CancelCheck,
     EngineCancelled,
-    EngineError,
     ProgressCallback,
     Transcript,
     Word,
@@ -32,7 +32,7 @@ class ElevenLabsTranscriber:
         timeout_s: float = 600.0,
     ) -> None:
         if not api_key:
-            raise EngineError("an ElevenLabs API key is required", code="transcriber_unavailable")
+            raise TranscriberUnavailable("an ElevenLabs API key is required")
         self._api_key = api_key
         self.model_id = model_id
         self.base_url = base_url.rstrip("/")
@@ -74,24 +74,19 @@ class ElevenLabsTranscriber:
                     files={"file": (audio_path.name, fh, "audio/wav")},
                 )
         except httpx.HTTPError as exc:
-            raise EngineError(
-                f"ElevenLabs request failed: {exc}", code="transcriber_unavailable"
-            ) from exc
+            raise TranscriberUnavailable(f"ElevenLabs request failed: {exc}") from exc
         if response.status_code in (400, 422) and "language" in response.text.lower():
-            raise EngineError("ElevenLabs rejected the language", code="unsupported_language")
+            raise UnsupportedLanguage("ElevenLabs rejected the language")
         if response.status_code >= 400:
-            raise EngineError(
-                f"ElevenLabs answered {response.status_code}: {response.text[:200]}",
-                code="transcriber_failed",
+            raise TranscriberFailed(
+                f"ElevenLabs answered {response.status_code}: {response.text[:200]}"
             )
         try:
             body = response.json()
         except ValueError as exc:
-            raise EngineError(
-                "ElevenLabs returned invalid JSON", code="transcriber_failed"
-            ) from exc
+            raise TranscriberFailed("ElevenLabs returned invalid JSON") from exc
         if not isinstance(body, dict):
-            raise EngineError("ElevenLabs returned an unexpected body", code="transcriber_failed")
+            raise TranscriberFailed("ElevenLabs returned an unexpected body")
         return body
 
 

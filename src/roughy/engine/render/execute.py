@@ -1,0 +1,66 @@
+"""Running planned ffmpeg steps and checking what they produced.
+
+Both render paths (the full re-encode in `run.py` and the smart render in `smart.py`) use these,
+so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from roughy.engine.errors import RenderInvalid
+from roughy.engine.ffmpeg import run_ffmpeg
+from roughy.engine.probe import MediaInfo, probe
+from roughy.engine.render.plan import FfmpegStep, RenderPlan
+from roughy.engine.types import CancelCheck, EngineCancelled, MediaUnreadable, ProgressCallback
+
+
+def execute(
+    steps: tuple[FfmpegStep, ...],
+    on_progress: ProgressCallback | None,
+    should_cancel: CancelCheck | None,
+    cleanup: list[Path],
+    *,
+    base: float = 0.0,
+    span: float = 1.0,
+) -> None:
+    """Run steps in order, mapping each one's progress into [base, base + span]."""
+    total = sum(s.weight for s in steps) or 1.0
+    done = 0.0
+    for step in steps:
+        start = base + span * done / total
+        width = span * step.weight / total
+
+        def report(fraction: float, start: float = start, width: float = width) -> None:
+            if on_progress is not None:
+                on_progress(min(1.0, start + width * fraction))
+
+        if should_cancel is not None and should_cancel():
+            raise EngineCancelled("render cancelled")
+        run_ffmpeg(
+            list(step.argv),
+            duration_us=step.output_duration_us,
+            on_progress=report if on_progress else None,
+            should_cancel=should_cancel,
+            cleanup=cleanup,
+        )
+        done += step.weight
+
+
+def probe_output(path: Path) -> MediaInfo:
+    """Probe a rendered file; `RenderInvalid` when it cannot be read back."""
+    try:
+        return probe(path)
+    except MediaUnreadable as exc:
+        raise RenderInvalid(f"render produced an unreadable file: {exc}") from exc
+
+
+def frames_exact(plan: RenderPlan, out: MediaInfo) -> bool:
+    """The one frame-exactness rule: the output has the planned number of frames, except that a
+    cut running to the source's end may lose the last frame of a VFR or oddly timed source,
+    whose frame total is estimated from its duration. True when there is nothing to count."""
+    frames = out.video.frame_count if out.video else None
+    if plan.frame_count is None or frames is None or frames == plan.frame_count:
+        return True
+    last = plan.segments[-1].frame_end if plan.segments else None
+    return last == plan.source_frame_total and abs(frames - plan.frame_count) <= 1
