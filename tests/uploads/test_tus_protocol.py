@@ -124,6 +124,7 @@ async def test_rejected_patches_write_nothing(
     assert stranger.status_code == 404
     wrong_offset = await _patch(client, account, url, 10, media)
     assert wrong_offset.status_code == 409
+    assert wrong_offset.json()["error"]["code"] == "offset_mismatch"
     no_offset = await client.patch(
         url, content=media, headers={**tus_headers(account), **OFFSET_CT}
     )
@@ -150,7 +151,7 @@ async def test_offset_mismatch_leaves_the_upload_unchanged(
     for wrong in (0, 999, 1001):
         response = await _patch(client, account, url, wrong, b"\0" * 500)
         assert response.status_code == 409
-        assert response.json()["error"]["code"] == "conflict"
+        assert response.json()["error"]["code"] == "offset_mismatch"
     assert await _offset(client, account, url) == 1000
     assert staging_path(runtime.settings, asset["id"]).read_bytes() == before == media[:1000]
     rest = await _patch(client, account, url, 1000, media[1000:])
@@ -215,6 +216,7 @@ async def test_non_media_first_chunk_is_409_and_cancels(
     asset = await new_asset(client, account, len(text))
     response = await _patch(client, account, asset["upload_url"], 0, text)
     assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_media"
     assert "not audio or video" in response.json()["error"]["message"]
     assert (
         await client.get(f"/v1/assets/{asset['id']}", headers=account.headers)

@@ -25,17 +25,17 @@ class MalformedTusRequest(BadRequest):
 
 
 class OffsetMismatch(Conflict):
-    code = "conflict"
+    code = "offset_mismatch"
     default_message = "Upload-Offset does not match the upload's offset; ask with HEAD."
 
 
 class NotMedia(Conflict):
-    code = "conflict"
+    code = "not_media"
     default_message = "The first chunk is not audio or video; the upload was cancelled."
 
 
 class UploadComplete(Conflict):
-    code, default_message = "conflict", "This upload is already complete."
+    code, default_message = "upload_complete", "This upload is already complete."
 
 
 class FinalUploadPatch(Forbidden):

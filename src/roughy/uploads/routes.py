@@ -230,6 +230,12 @@ def _options(extensions: str) -> Response:
 # ---------------------------------------------------------------------------------------------
 # /v1
 
+PATCH_CONFLICTS = (
+    "offset_mismatch: Upload-Offset is not the upload's offset (ask with HEAD); "
+    "not_media: the first bytes are not audio or video (the upload is cancelled); "
+    "upload_complete: the upload already has all its bytes"
+)
+
 
 @public.post(
     "/v1/assets",
@@ -273,7 +279,9 @@ async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respons
 @public.patch(
     V1_UPLOADS + "/{upload_id}",
     status_code=204,
-    responses=error_responses(400, 403, 404, 409, 410, 412, 413, 415, 423, 460),
+    responses=error_responses(
+        400, 403, 404, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS
+    ),
 )
 async def v1_patch(
     upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
