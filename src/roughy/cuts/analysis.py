@@ -2,7 +2,7 @@
 
 `analyse_asset` is shared with the /api/v1 pipelines. Blocking work runs in a thread so the
 worker's event loop stays free; `on_progress` and `should_cancel` are called from that thread,
-so they must be thread-safe and must not touch the database (see `roughy.cuts.progress.Tracker`).
+so they must be thread-safe and must not touch the database (see `roughy.jobs.progress.Tracker`).
 """
 
 from __future__ import annotations

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from roughy.kit.clock import utcnow
+from roughy.jobs.engine_job import EngineJobColumns
 from roughy.kit.db import Base, CreatedAt
 from roughy.kit.ids import new_id
 
 
-class Cut(CreatedAt, Base):
+class Cut(EngineJobColumns, CreatedAt, Base):
     """A rough-cut decision for one asset. states: pending -> processing -> completed | failed.
 
     Idempotent on (asset, script): `script_key` is the sha256 of the script ("" without one) and
@@ -39,14 +38,7 @@ class Cut(CreatedAt, Base):
     asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     script: Mapped[str | None] = mapped_column(Text)
     script_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
-    progress: Mapped[float | None] = mapped_column(Float)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    error_code: Mapped[str | None] = mapped_column(String(64))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime | None]
-    completed_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class Transcript(CreatedAt, Base):

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.models import Asset
 from roughy.cuts.models import Cut
+from roughy.jobs import JobState
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
@@ -51,7 +52,7 @@ async def find_live(session: AsyncSession, asset_id: str, script_key: str) -> Cu
     return (
         await session.execute(
             select(Cut).where(
-                Cut.asset_id == asset_id, Cut.script_key == script_key, Cut.state != "failed"
+                Cut.asset_id == asset_id, Cut.script_key == script_key, Cut.state != JobState.FAILED
             )
         )
     ).scalar_one_or_none()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
-from roughy.cuts.analysis import media_facts
+from roughy.cuts.analysis import analyse_asset, media_facts
 from roughy.cuts.errors import (
     AssetFailed,
     AssetNotFound,
@@ -23,12 +23,13 @@ from roughy.cuts.errors import (
 from roughy.cuts.models import Cut
 from roughy.cuts.schemas import CutCreate, CutState, ExportFormat, SubtitleFormat
 from roughy.engine.export import ExportSource, export_cut
-from roughy.engine.types import CutDocument, EngineError, RemovedSpan
+from roughy.engine.types import CancelCheck, CutDocument, EngineError, ProgressCallback, RemovedSpan
 from roughy.errors import Conflict
-from roughy.jobs import defer
+from roughy.jobs import JobContext, JobState, defer
 from roughy.kit.db import advisory_xact_lock
 from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
+from roughy.webhooks.service import emit
 
 LOCK_NAMESPACE = 7306
 RETRY_AFTER_SECONDS = 10
@@ -90,7 +91,7 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
             asset_id=asset.id,
             script=script,
             script_key=key,
-            state=CutState.PENDING.value,
+            state=JobState.PENDING,
         ),
     )
     await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
@@ -145,7 +146,7 @@ def present(cut: Cut, *, detail: bool = True) -> dict[str, Any]:
         "started_at": cut.started_at,
         "completed_at": cut.completed_at,
     }
-    if detail and cut.state == CutState.COMPLETED.value and cut.document:
+    if detail and cut.state == JobState.COMPLETED and cut.document:
         doc = CutDocument.from_dict(cut.document)
         out["source_duration_seconds"] = seconds(doc.source_duration_us)
         out["kept_duration_seconds"] = seconds(doc.kept_duration_us)
@@ -186,7 +187,7 @@ async def export(
     name = (fmt or "").strip().lower()
     if name not in allowed:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use one of: {', '.join(allowed)}.")
-    if cut.state != CutState.COMPLETED.value or not cut.document:
+    if cut.state != JobState.COMPLETED or not cut.document:
         raise UnsupportedFormat(
             f"The cut is {cut.state}; exports are available once it is completed."
         )
@@ -214,3 +215,52 @@ async def export(
         media_type=exported.media_type,
         filename=f"{stem}{suffix}.{extension}",
     )
+
+
+# --------------------------------------------------------------------- the cuts.compute job
+
+
+@dataclass(frozen=True)
+class CutWork:
+    asset: Asset
+    script: str | None
+
+
+class CutJob:
+    """`cuts.compute` for `roughy.jobs.run_row_job`: transcribe and decide one asset's cut."""
+
+    model = Cut
+    name = "cut"
+
+    async def prepare(self, session: AsyncSession, row: Cut) -> CutWork | None:
+        asset = await repo.get_asset(session, row.asset_id)
+        return None if asset is None else CutWork(asset, row.script)
+
+    async def work(
+        self,
+        ctx: JobContext,
+        prepared: CutWork,
+        on_progress: ProgressCallback,
+        should_cancel: CancelCheck,
+    ) -> CutDocument:
+        return await analyse_asset(
+            ctx,
+            prepared.asset,
+            script=prepared.script,
+            on_progress=on_progress,
+            should_cancel=should_cancel,
+        )
+
+    async def complete(self, session: AsyncSession, row: Cut, result: CutDocument) -> None:
+        row.document = result.to_dict()
+
+    async def discard(self, ctx: JobContext, prepared: CutWork) -> None:
+        return None
+
+    async def announce(self, session: AsyncSession, row: Cut) -> None:
+        await emit(
+            session,
+            user_id=row.user_id,
+            event_type=f"cut.{row.state}",
+            data={"entity_id": row.id, "asset_id": row.asset_id},
+        )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import Enum, MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +36,23 @@ class Base(DeclarativeBase):
 
 class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+def state_column(states: type[StrEnum], default: StrEnum, *, length: int = 16) -> Any:
+    """A state column typed by its enum: stored as its value in a plain VARCHAR (no database enum
+    type or check constraint, so the schema is the migrations' `String(length)`)."""
+    return mapped_column(
+        Enum(
+            states,
+            native_enum=False,
+            create_constraint=False,
+            length=length,
+            values_callable=lambda members: [m.value for m in members],
+            validate_strings=True,
+        ),
+        nullable=False,
+        default=default,
+    )
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -1,79 +1,44 @@
-"""Running one attempt of a step in a worker: claim, execute with a monitor (heartbeat, progress
-events, cancel polling), then record the outcome in one transaction."""
+"""Running one attempt of a step in a worker: claim, run the engine through
+`roughy.jobs.run_engine` (whose progress writes here also heartbeat and poll for a cancel),
+then record the outcome in one transaction."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import threading
 import time
-from collections.abc import AsyncIterator
 
-from roughy.engine.types import EngineCancelled, EngineError
+from roughy.engine.types import CancelCheck, ProgressCallback
 from roughy.jobs import JobContext
-from roughy.kit.background import alongside
+from roughy.jobs.engine_job import Cancelled, Failed, run_engine
 from roughy.pipelines import service
 from roughy.pipelines.processors import PROCESSORS
 from roughy.pipelines.service import Claim, StepOutput
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.5
-"""How often a running step polls its row (cancel) and publishes progress."""
 HEARTBEAT_SECONDS = 5.0
-PROGRESS_STEP = 0.02
-"""Smallest progress change worth an event."""
 
 
 class StepMonitor:
-    """Thread-safe callbacks for the engine plus the async loop that talks to the database."""
+    """The progress writer of one attempt: records progress and heartbeats, and learns whether
+    a cancel was requested or the attempt was lost (handed to another worker)."""
 
     def __init__(self, ctx: JobContext, claim: Claim) -> None:
         self.ctx = ctx
         self.claim = claim
-        self._progress = 0.0
-        self._published = 0.0
-        self._stop = threading.Event()
+        self._last_beat = time.monotonic()
         self.cancel_requested = False
         self.lost = False
 
-    def on_progress(self, fraction: float) -> None:
-        self._progress = max(self._progress, min(1.0, max(0.0, fraction)))
-
-    def should_cancel(self) -> bool:
-        return self._stop.is_set()
-
-    async def _loop(self) -> None:
-        last_beat = time.monotonic()
-        while True:
-            await asyncio.sleep(TICK_SECONDS)
-            heartbeat = time.monotonic() - last_beat >= HEARTBEAT_SECONDS
-            current = self._progress
-            progress = current if current - self._published >= PROGRESS_STEP else None
-            try:
-                async with self.ctx.transaction() as session:
-                    status = await service.tick(
-                        session, self.claim, progress=progress, heartbeat=heartbeat
-                    )
-            except Exception:
-                log.warning("pipeline step monitor tick failed", exc_info=True)
-                continue
-            if heartbeat:
-                last_beat = time.monotonic()
-            if progress is not None:
-                self._published = progress
-            if status.lost:
-                self.lost = True
-                self._stop.set()
-            elif status.cancel_requested:
-                self.cancel_requested = True
-                self._stop.set()
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[StepMonitor]:
-        async with alongside(self._loop(), name=f"step-monitor-{self.claim.step_id}"):
-            yield self
+    async def write(self, progress: float | None) -> bool:
+        heartbeat = time.monotonic() - self._last_beat >= HEARTBEAT_SECONDS
+        async with self.ctx.transaction() as session:
+            status = await service.tick(session, self.claim, progress=progress, heartbeat=heartbeat)
+        if heartbeat:
+            self._last_beat = time.monotonic()
+        self.lost = status.lost
+        self.cancel_requested = status.cancel_requested and not status.lost
+        return self.lost or self.cancel_requested
 
 
 async def run_step(ctx: JobContext, pipeline_id: str, step_id: str) -> None:
@@ -86,33 +51,33 @@ async def run_step(ctx: JobContext, pipeline_id: str, step_id: str) -> None:
         extra={"pipeline_id": pipeline_id, "step_id": step_id, "attempt": claim.attempt},
     )
     monitor = StepMonitor(ctx, claim)
-    output: StepOutput | None = None
-    try:
-        async with monitor.running():
-            output = await PROCESSORS[claim.processor_name](
-                ctx, claim, monitor.on_progress, monitor.should_cancel
-            )
-    except EngineCancelled:
+
+    async def work(on_progress: ProgressCallback, should_cancel: CancelCheck) -> StepOutput:
+        return await PROCESSORS[claim.processor_name](ctx, claim, on_progress, should_cancel)
+
+    outcome = await run_engine(work, monitor.write, name=f"pipeline step {step_id}")
+    if isinstance(outcome, Cancelled):
         await _stopped(ctx, claim, monitor)
-        return
-    except EngineError as exc:
-        await _failed(ctx, claim, monitor, exc.code, exc.message)
-        return
-    except Exception as exc:
-        log.exception("pipeline step crashed", extra={"step_id": step_id})
-        await _failed(ctx, claim, monitor, "internal_error", f"{type(exc).__name__}: {exc}")
-        return
+    elif isinstance(outcome, Failed):
+        await _failed(ctx, claim, monitor, outcome)
+    else:
+        await _record(ctx, claim, monitor, outcome)
+
+
+async def _record(ctx: JobContext, claim: Claim, monitor: StepMonitor, output: StepOutput) -> None:
     try:
         async with ctx.transaction() as session:
             recorded = await service.complete_step(session, claim, output)
     except Exception as exc:
-        log.exception("recording a finished pipeline step failed", extra={"step_id": step_id})
+        log.exception("recording a finished pipeline step failed", extra={"step_id": claim.step_id})
         ctx.storage.delete(output.storage_key)
-        await _failed(ctx, claim, monitor, "internal_error", f"{type(exc).__name__}: {exc}")
+        await _failed(
+            ctx, claim, monitor, Failed("internal_error", f"Unexpected error: {type(exc).__name__}")
+        )
         return
     if not recorded:
         log.warning(
-            "discarding the output of a superseded step attempt", extra={"step_id": step_id}
+            "discarding the output of a superseded step attempt", extra={"step_id": claim.step_id}
         )
         ctx.storage.delete(output.storage_key)
 
@@ -127,10 +92,8 @@ async def _stopped(ctx: JobContext, claim: Claim, monitor: StepMonitor) -> None:
             await service.fail_step(session, claim, "cancelled", "The step was stopped.")
 
 
-async def _failed(
-    ctx: JobContext, claim: Claim, monitor: StepMonitor, code: str, message: str
-) -> None:
+async def _failed(ctx: JobContext, claim: Claim, monitor: StepMonitor, failed: Failed) -> None:
     if monitor.lost:
         return
     async with ctx.transaction() as session:
-        await service.fail_step(session, claim, code, message)
+        await service.fail_step(session, claim, failed.code, failed.message)

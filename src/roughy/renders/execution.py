@@ -1,7 +1,7 @@
 """Running the engine's render for an asset: shared by /v1 renders and /api/v1 pipelines.
 
 Blocking work runs in a thread; `on_progress` and `should_cancel` are called from that thread,
-so they must be thread-safe and must not touch the database (see `roughy.cuts.progress`)."""
+so they must be thread-safe and must not touch the database (see `roughy.jobs.progress`)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from roughy.kit.clock import utcnow
+from roughy.jobs.engine_job import EngineJobColumns
 from roughy.kit.db import Base, CreatedAt
 from roughy.kit.ids import new_id
 
 
-class Render(CreatedAt, Base):
+class Render(EngineJobColumns, CreatedAt, Base):
     """A flattened output of an asset (whole, or the kept spans of a cut).
 
     states: pending -> processing -> completed | failed | cancelled. Idempotent on the whole
@@ -42,14 +41,7 @@ class Render(CreatedAt, Base):
     )
     output: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     request_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
-    progress: Mapped[float | None] = mapped_column(Float)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     storage_key: Mapped[str | None] = mapped_column(Text)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_us: Mapped[int | None] = mapped_column(BigInteger)
-    error_code: Mapped[str | None] = mapped_column(String(64))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime | None]
-    completed_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.jobs.engine_job import STOPPED_STATES
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.renders.models import Render
 
@@ -41,7 +42,7 @@ async def find_live(session: AsyncSession, asset_id: str, request_key: str) -> R
             select(Render).where(
                 Render.asset_id == asset_id,
                 Render.request_key == request_key,
-                Render.state.not_in(("failed", "cancelled")),
+                Render.state.not_in(STOPPED_STATES),
             )
         )
     ).scalar_one_or_none()

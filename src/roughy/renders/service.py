@@ -2,32 +2,36 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.cuts import service as cuts
 from roughy.cuts.errors import CutNotFound
 from roughy.cuts.service import seconds
+from roughy.engine.render import OutputSpec, RenderResult
+from roughy.engine.types import CancelCheck, CutDocument, ProgressCallback
 from roughy.errors import Conflict, FieldError, ValidationFailed
-from roughy.jobs import defer
+from roughy.jobs import JobContext, JobRefused, JobState, defer
 from roughy.kit.clock import utcnow
 from roughy.kit.db import advisory_xact_lock
 from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.renders import repository as repo
 from roughy.renders.errors import AssetNotReady, ModifierNotReady, RenderNotFound
-from roughy.renders.execution import CONTENT_TYPES, EXTENSIONS
+from roughy.renders.execution import CONTENT_TYPES, EXTENSIONS, render_asset
 from roughy.renders.models import Render
 from roughy.renders.schemas import RenderCreate, RenderState
 from roughy.storage.signing import signed_download_url
 from roughy.webhooks.service import emit
 
 LOCK_NAMESPACE = 7307
-TERMINAL = ("completed", "failed", "cancelled")
+TERMINAL = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
 
 
 def output_key(project_id: str, asset_id: str, render_id: str, fmt: str) -> str:
@@ -59,7 +63,7 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
         raise ValidationFailed(message, fields=[FieldError("body.output.format", message)])
     if asset.state != "ready" or asset.origin != "upload":
         raise AssetNotReady(f"The asset is {asset.state}; renders need it ready.")
-    if cut is not None and cut.state != "completed":
+    if cut is not None and cut.state != JobState.COMPLETED:
         raise ModifierNotReady(f"The cut is {cut.state}; renders need it completed.")
     key = request_key(body)
     await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
@@ -75,7 +79,7 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
             cut_id=cut.id if cut else None,
             output=canonical_output(body),
             request_key=key,
-            state=RenderState.PENDING.value,
+            state=JobState.PENDING,
             cancel_requested=False,
         ),
     )
@@ -117,23 +121,28 @@ async def cancel(session: AsyncSession, user: User, render_id: str) -> Render:
     """pending/processing -> cancelled at once (a running ffmpeg stops within a second or so);
     cancelling a cancelled render is a no-op; completed/failed ones are a 409 conflict."""
     render = await get(session, user, render_id, for_update=True)
-    if render.state == RenderState.CANCELLED.value:
+    if render.state == JobState.CANCELLED:
         return render
     if render.state in TERMINAL:
         raise Conflict(f"The render is already {render.state}.")
-    render.state = RenderState.CANCELLED.value
+    render.state = JobState.CANCELLED
     render.cancel_requested = True
     render.completed_at = utcnow()
     render.error_code = "cancelled"
     render.error_message = "Cancelled on request."
     await session.flush()
+    await _announce(session, render)
+    return render
+
+
+async def _announce(session: AsyncSession, render: Render) -> None:
+    """The webhook `render.<state>` for a render that reached a terminal state."""
     await emit(
         session,
         user_id=render.user_id,
-        event_type="render.cancelled",
+        event_type=f"render.{render.state}",
         data={"entity_id": render.id, "asset_id": render.asset_id},
     )
-    return render
 
 
 def present(
@@ -158,7 +167,7 @@ def present(
     }
     if settings is not None:
         out["download_url"] = None
-        if render.state == RenderState.COMPLETED.value and render.storage_key:
+        if render.state == JobState.COMPLETED and render.storage_key:
             fmt = str(render.output["format"])
             url, _ = signed_download_url(
                 settings.base_url,
@@ -177,10 +186,77 @@ async def detail(
 ) -> dict[str, Any]:
     render = await get(session, user, render_id)
     filename = None
-    if render.state == RenderState.COMPLETED.value:
+    if render.state == JobState.COMPLETED:
         asset = await cuts.get_asset_any_state(session, render.asset_id)
         if asset is not None and asset.filename:
             stem = PurePath(asset.filename).stem
             suffix = "-cut" if render.cut_id else ""
             filename = f"{stem}{suffix}.{EXTENSIONS[str(render.output['format'])]}"
     return present(render, settings, filename=filename)
+
+
+# --------------------------------------------------------------------- the renders.run job
+
+
+@dataclass(frozen=True)
+class RenderWork:
+    asset: Asset
+    document: CutDocument | None
+    spec: OutputSpec
+    key: str
+
+
+class RenderJob:
+    """`renders.run` for `roughy.jobs.run_row_job`. `cancelled` is set by the cancel endpoint;
+    the progress poll sees it and ffmpeg stops. The output key is fixed per render."""
+
+    model = Render
+    name = "render"
+
+    async def prepare(self, session: AsyncSession, row: Render) -> RenderWork | None:
+        asset = await cuts.get_asset_any_state(session, row.asset_id)
+        if asset is None:
+            return None
+        document: CutDocument | None = None
+        if row.cut_id is not None:
+            cut = await cuts.get_any(session, row.cut_id)
+            if cut is None or cut.document is None:
+                raise JobRefused("modifier_not_ready", "The cut has no plan.")
+            document = CutDocument.from_dict(cut.document)
+        out = row.output
+        spec = OutputSpec(
+            format=out["format"],
+            resolution=out.get("resolution"),
+            video_bitrate=out.get("video_bitrate"),
+            audio_bitrate=out.get("audio_bitrate"),
+        )
+        key = output_key(row.project_id, row.asset_id, row.id, str(out["format"]))
+        return RenderWork(asset, document, spec, key)
+
+    async def work(
+        self,
+        ctx: JobContext,
+        prepared: RenderWork,
+        on_progress: ProgressCallback,
+        should_cancel: CancelCheck,
+    ) -> RenderResult:
+        return await render_asset(
+            ctx,
+            prepared.asset,
+            prepared.document,
+            prepared.spec,
+            prepared.key,
+            on_progress=on_progress,
+            should_cancel=should_cancel,
+        )
+
+    async def complete(self, session: AsyncSession, row: Render, result: RenderResult) -> None:
+        row.storage_key = output_key(row.project_id, row.asset_id, row.id, row.output["format"])
+        row.size_bytes = result.size_bytes
+        row.duration_us = result.duration_us
+
+    async def discard(self, ctx: JobContext, prepared: RenderWork) -> None:
+        ctx.storage.delete(prepared.key)
+
+    async def announce(self, session: AsyncSession, row: Render) -> None:
+        await _announce(session, row)

@@ -4,6 +4,9 @@ terminal state; delivery happens in the `webhooks.deliver` job (see delivery.py)
 from __future__ import annotations
 
 import ipaddress
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,12 +19,16 @@ from roughy.jobs import defer
 from roughy.kit.clock import utcnow
 from roughy.kit.ids import new_id, parse_id
 from roughy.kit.pagination import PageParams, Slice
+from roughy.webhooks import delivery as sender
 from roughy.webhooks import repository as repo
 from roughy.webhooks.errors import WebhookEndpointNotFound
 from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from roughy.webhooks.schemas import EventType, WebhookEndpointCreate
 from roughy.webhooks.signing import new_secret
 
+log = logging.getLogger(__name__)
+
+DELIVER_JOB = "webhooks.deliver"
 EVENT_TYPES = frozenset(t.value for t in EventType)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -70,7 +77,7 @@ async def emit(
                 next_attempt_at=utcnow(),
             ),
         )
-        await defer(session, "webhooks.deliver", queue="io", delivery_id=delivery.id)
+        await defer(session, DELIVER_JOB, queue="io", delivery_id=delivery.id)
 
 
 def validate_url(url: str, settings: Settings) -> str:
@@ -163,3 +170,92 @@ async def list_deliveries(
 ) -> Slice[tuple[WebhookDelivery, WebhookEvent]]:
     endpoint = await get_endpoint(session, user, endpoint_id)
     return await repo.list_deliveries(session, endpoint.id, page)
+
+
+# --------------------------------------------------------------------- the webhooks.deliver job
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery attempt sends (plain values: the transaction is closed by then)."""
+
+    url: str
+    secret: str
+    event_id: str
+    payload: dict[str, Any]
+
+
+async def _pending(
+    session: AsyncSession, delivery_id: str
+) -> tuple[WebhookDelivery, WebhookEvent, WebhookEndpoint] | None:
+    """The delivery, its event and endpoint under a row lock, if it is still to be attempted."""
+    found = await repo.get_delivery_for_update(session, delivery_id)
+    return found if found is not None and found[0].state == "pending" else None
+
+
+async def start_attempt(session: AsyncSession, delivery_id: str) -> Attempt | None:
+    """The next attempt of a pending delivery; None when there is nothing to send (a delivery
+    to a disabled endpoint is skipped)."""
+    found = await _pending(session, delivery_id)
+    if found is None:
+        return None
+    row, event, endpoint = found
+    if not endpoint.enabled:
+        row.state = "skipped"
+        row.last_error = endpoint.disabled_reason or "endpoint disabled"
+        row.next_attempt_at = None
+        return None
+    return Attempt(endpoint.url, endpoint.secret, event.id, event.payload)
+
+
+async def record_attempt(
+    session: AsyncSession, settings: Settings, delivery_id: str, result: sender.AttemptResult
+) -> None:
+    """Record an attempt's outcome: delivered, retried after a backoff, or failed (which
+    disables an endpoint with no success since the event)."""
+    found = await _pending(session, delivery_id)
+    if found is None:
+        return
+    row, event, endpoint = found
+    now = utcnow()
+    row.attempts += 1
+    row.last_attempt_at = now
+    row.last_status_code = result.status_code
+    row.last_error = result.error
+    log.info(
+        "webhook attempt",
+        extra={
+            "delivery_id": row.id,
+            "event_id": event.id,
+            "endpoint_id": endpoint.id,
+            "attempt": row.attempts,
+            "ok": result.ok,
+            "status_code": result.status_code,
+        },
+    )
+    if result.ok:
+        row.state = "succeeded"
+        row.delivered_at = now
+        row.next_attempt_at = None
+        endpoint.last_success_at = now
+    elif row.attempts >= settings.webhook_max_attempts:
+        await _give_up(session, row, endpoint, result.error)
+    else:
+        delay = timedelta(seconds=sender.retry_delay_seconds(row.attempts, settings))
+        row.next_attempt_at = now + delay
+        await defer(session, DELIVER_JOB, queue="io", delay=delay, delivery_id=row.id)
+
+
+async def _give_up(
+    session: AsyncSession, row: WebhookDelivery, endpoint: WebhookEndpoint, error: str | None
+) -> None:
+    row.state = "failed"
+    row.next_attempt_at = None
+    if endpoint.last_success_at is None or endpoint.last_success_at < row.created_at:
+        endpoint.enabled = False
+        endpoint.disabled_reason = (
+            f"Disabled after {row.attempts} failed attempts of one event with no "
+            f"success since {row.created_at.isoformat()}: {error}"
+        )[:1000]
+        await session.flush()
+        await repo.skip_pending_deliveries(session, endpoint.id, "endpoint disabled")

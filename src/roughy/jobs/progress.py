@@ -3,28 +3,33 @@
 The engine reports progress and polls for cancellation from the thread that runs it. A `Tracker`
 takes those calls without touching the database: `report()` only stores the latest fraction and
 `cancelled()` only reads a flag. An async loop on the event loop writes the fraction to the row
-(at most every `interval` seconds, and only when it moved by `min_step`) and refreshes the flag
-from the row's state.
+(every `PROGRESS_INTERVAL_SECONDS`, and only when it moved by `PROGRESS_MIN_STEP`) and refreshes
+the flag from what the write answers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from roughy.kit.background import alongside
 
-WriteProgress = Callable[[float], Awaitable[bool]]
-"""Persist a fraction; return True if the work should stop (the row left its running state)."""
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_SECONDS = 0.5
+"""How often a running job writes progress and checks whether it should stop."""
+PROGRESS_MIN_STEP = 0.02
+"""Smallest progress change worth writing."""
+
+WriteProgress = Callable[[float | None], Awaitable[bool]]
+"""Persist a fraction (None: unchanged, only check); return True if the work should stop."""
 
 
 class Tracker:
-    def __init__(self, interval: float = 0.5, min_step: float = 0.02) -> None:
-        self.interval = interval
-        self.min_step = min_step
+    def __init__(self) -> None:
         self._latest = 0.0
         self._written = -1.0
         self._stop = threading.Event()
@@ -37,9 +42,6 @@ class Tracker:
     def cancelled(self) -> bool:
         return self._stop.is_set()
 
-    def cancel(self) -> None:
-        self._stop.set()
-
     @property
     def latest(self) -> float:
         with self._lock:
@@ -47,22 +49,24 @@ class Tracker:
 
     async def _tick(self, write: WriteProgress) -> None:
         value = self.latest
-        moved = value - self._written >= self.min_step
-        if await write(value if moved else -1.0):
+        moved = value - self._written >= PROGRESS_MIN_STEP
+        if await write(value if moved else None):
             self._stop.set()
         if moved:
             self._written = value
 
     @asynccontextmanager
-    async def running(self, write: WriteProgress) -> AsyncIterator[Tracker]:
-        """While the block runs, every `interval` s: write progress (or -1 = no change, just
-        check) and stop when `write` says so."""
+    async def running(self, write: WriteProgress, *, name: str) -> AsyncIterator[Tracker]:
+        """While the block runs, tick every `PROGRESS_INTERVAL_SECONDS`: write progress (or
+        just check) and stop when `write` says so. A failed tick is logged and retried."""
 
         async def loop() -> None:
             while True:
-                await asyncio.sleep(self.interval)
-                with contextlib.suppress(Exception):
+                await asyncio.sleep(PROGRESS_INTERVAL_SECONDS)
+                try:
                     await self._tick(write)
+                except Exception:
+                    log.warning("progress tick of %s failed", name, exc_info=True)
 
-        async with alongside(loop()):
+        async with alongside(loop(), name=f"progress-{name}"):
             yield self

@@ -1,0 +1,61 @@
+"""Row look-ups every domain repository shares: by id, and by id for its owner (404 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roughy.errors import NotFound
+from roughy.kit.db import Base
+from roughy.kit.ids import parse_id
+
+M = TypeVar("M", bound=Base)
+Lock = Literal["update", "share"] | None
+"""`update`: SELECT … FOR UPDATE; `share`: FOR SHARE (blocks writers, not readers)."""
+
+
+async def add(session: AsyncSession, row: M) -> M:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_row(
+    session: AsyncSession,
+    model: type[M],
+    row_id: str,
+    *,
+    owner: str | None = None,
+    lock: Lock = None,
+    where: tuple[ColumnElement[bool], ...] = (),
+) -> M | None:
+    """The `model` row with this id (and `user_id == owner` when given), or None; a malformed
+    id is None without a query."""
+    if parse_id(row_id) is None:
+        return None
+    columns: Any = model
+    query = select(model).where(columns.id == row_id, *where)
+    if owner is not None:
+        query = query.where(columns.user_id == owner)
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share")
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_owned(
+    session: AsyncSession,
+    model: type[M],
+    owner: str,
+    row_id: str,
+    not_found: type[NotFound],
+    *,
+    lock: Lock = None,
+    where: tuple[ColumnElement[bool], ...] = (),
+) -> M:
+    """The caller's row, or `not_found` (404): missing, malformed id and someone else's are one."""
+    row = await get_row(session, model, row_id, owner=owner, lock=lock, where=where)
+    if row is None:
+        raise not_found()
+    return row
