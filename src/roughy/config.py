@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -27,6 +27,33 @@ class PricingSettings(BaseModel):
 
     cut_per_second: str = "1.0"
     render_per_second: str = "0.5"
+
+
+class StripeProduct(BaseModel):
+    """What a Stripe price buys: a one-off credit `pack`, or a monthly `plan` (a subscription
+    whose every paid invoice adds `credits`)."""
+
+    kind: Literal["pack", "plan"]
+    credits: int = Field(gt=0)
+
+
+class StripeSettings(BaseModel):
+    """Stripe Checkout, customer portal and webhooks. Billing is off while `secret_key` is unset.
+
+    `prices` maps a Stripe price id to what it buys, e.g.
+    `ROUGHY_STRIPE__PRICES='{"price_123": {"kind": "pack", "credits": 500}}'`. The paths are
+    appended to the public base URL (`{CHECKOUT_SESSION_ID}` is filled in by Stripe).
+    """
+
+    secret_key: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_tolerance_seconds: int = 300
+    api_base: str | None = None
+    timeout_seconds: float = 20.0
+    prices: dict[str, StripeProduct] = Field(default_factory=dict)
+    success_path: str = "/dashboard?checkout=success&session_id={CHECKOUT_SESSION_ID}"
+    cancel_path: str = "/dashboard?checkout=cancelled"
+    portal_return_path: str = "/dashboard"
 
 
 class Settings(BaseSettings):
@@ -49,6 +76,7 @@ class Settings(BaseSettings):
 
     billing_enabled: bool = True
     signup_credits: int = 0
+    stripe: StripeSettings = Field(default_factory=StripeSettings)
     pricing: PricingSettings = Field(default_factory=PricingSettings)
 
     ffmpeg: str | None = None

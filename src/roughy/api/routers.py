@@ -16,6 +16,8 @@ ROUTERS: tuple[tuple[str, str], ...] = (
     ("roughy.projects.routes", "router"),
     ("roughy.credits.routes", "public"),
     ("roughy.credits.routes", "legacy"),
+    ("roughy.billing.routes", "public"),
+    ("roughy.billing.routes", "legacy"),
     ("roughy.assets.routes", "public"),
     ("roughy.assets.routes", "legacy"),
     ("roughy.uploads.routes", "public"),

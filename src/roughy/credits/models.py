@@ -23,6 +23,14 @@ class LedgerEntry(CreatedAt, Base):
             unique=True,
             postgresql_where=text("type = 'consume_asset'"),
         ),
+        # One top-up per Stripe checkout session or invoice, whatever the webhooks repeat.
+        Index(
+            "uq_ledger_stripe_topup_once",
+            "source",
+            "reference",
+            unique=True,
+            postgresql_where=text("type = 'topup' AND source LIKE 'stripe_%'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -35,3 +43,7 @@ class LedgerEntry(CreatedAt, Base):
     grant_id: Mapped[str | None] = mapped_column(String(64))
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(128))
     memo: Mapped[str | None] = mapped_column(Text)
+    # Where the entry came from (`credits.schemas.EntrySource`) and the id it refers to there:
+    # the asset, the pipeline, the Stripe checkout session, invoice or refunded charge.
+    source: Mapped[str | None] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(255))

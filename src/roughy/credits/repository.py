@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.credits.models import LedgerEntry
+from roughy.credits.schemas import EntrySource
 from roughy.kit.db import advisory_xact_lock
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 
@@ -31,7 +32,21 @@ async def balance(session: AsyncSession, user_id: str) -> int:
     return int(total or 0)
 
 
+def _fill_origin(entry: LedgerEntry) -> None:
+    """Charges and pipeline movements say where they came from by their own ids."""
+    if entry.source is None:
+        if entry.asset_id is not None:
+            entry.source = EntrySource.ASSET.value
+        elif entry.pipeline_id is not None:
+            entry.source = EntrySource.PIPELINE.value
+        else:
+            entry.source = EntrySource.OPERATOR.value
+    if entry.reference is None:
+        entry.reference = entry.asset_id or entry.pipeline_id or entry.grant_id
+
+
 async def append(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry:
+    _fill_origin(entry)
     session.add(entry)
     await session.flush()
     return entry

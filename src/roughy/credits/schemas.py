@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import Field
+
 from roughy.kit.schemas import Schema
 
 
@@ -17,6 +19,30 @@ class EntryType(StrEnum):
     RELEASE = "release"
 
 
+class EntrySource(StrEnum):
+    """Where a ledger entry came from; `reference` names the thing there."""
+
+    OPERATOR = "operator"
+    ASSET = "asset"
+    PIPELINE = "pipeline"
+    STRIPE_CHECKOUT = "stripe_checkout"
+    STRIPE_INVOICE = "stripe_invoice"
+    STRIPE_REFUND = "stripe_refund"
+
+
+SOURCE_DESCRIPTION = (
+    "Where the entry came from: `operator` (granted by an administrator or on sign-up), `asset` "
+    "(the charge for preparing an asset), `pipeline` (an /api/v1 pipeline's hold, commit or "
+    "release), `stripe_checkout` (a credit pack bought through Stripe Checkout), "
+    "`stripe_invoice` (a paid subscription invoice), `stripe_refund` (credits taken back "
+    "because Stripe refunded the payment that bought them)."
+)
+REFERENCE_DESCRIPTION = (
+    "The id the entry refers to at its source: asset id, pipeline id, Stripe checkout session "
+    "(`cs_…`), invoice (`in_…`) or refunded charge (`ch_…`)."
+)
+
+
 class Balance(Schema):
     balance: int
 
@@ -28,6 +54,8 @@ class LedgerEntryOut(Schema):
     asset_id: str | None
     grant_id: str | None
     stripe_invoice_id: str | None
+    source: str | None = Field(description=SOURCE_DESCRIPTION)
+    reference: str | None = Field(description=REFERENCE_DESCRIPTION)
     created_at: datetime
 
 
@@ -50,4 +78,6 @@ class LegacyLedgerEntry(Schema):
     amount: int
     asset_id: str | None
     pipeline_id: str | None
+    source: str | None = Field(description=SOURCE_DESCRIPTION)
+    reference: str | None = Field(description=REFERENCE_DESCRIPTION)
     created_at: datetime

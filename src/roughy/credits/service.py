@@ -9,7 +9,7 @@ from roughy.credits import repository as repo
 from roughy.credits.errors import InsufficientCredits
 from roughy.credits.models import LedgerEntry
 from roughy.credits.repository import OpenHold
-from roughy.credits.schemas import EntryType
+from roughy.credits.schemas import EntrySource, EntryType
 from roughy.jobs import defer
 from roughy.kit.pagination import PageParams, Slice
 
@@ -33,6 +33,8 @@ async def grant(
     memo: str | None = None,
     grant_id: str | None = None,
     stripe_invoice_id: str | None = None,
+    source: EntrySource = EntrySource.OPERATOR,
+    reference: str | None = None,
 ) -> LedgerEntry:
     """Add (or, for a negative adjustment, remove) credits; then wake assets awaiting payment."""
     if entry_type not in CREDIT_TYPES:
@@ -50,11 +52,35 @@ async def grant(
             memo=memo,
             grant_id=grant_id,
             stripe_invoice_id=stripe_invoice_id,
+            source=source.value,
+            reference=reference,
         ),
     )
     if amount > 0:
         await defer(session, "assets.activate_pending_payment", queue="io", user_id=user_id)
     return entry
+
+
+async def take_back_refunded(
+    session: AsyncSession, user_id: str, amount: int, *, source: EntrySource, reference: str
+) -> LedgerEntry:
+    """A negative `refund`: the money that bought these credits went back, so do they. The
+    balance may fall below zero (the credits were already spent); uploads then wait for a
+    top-up like any other empty balance."""
+    if amount <= 0:
+        raise ValueError("a refund takes back a positive number of credits")
+    await repo.lock_account(session, user_id)
+    return await repo.append(
+        session,
+        LedgerEntry(
+            user_id=user_id,
+            type=EntryType.REFUND.value,
+            delta=-amount,
+            amount=amount,
+            source=source.value,
+            reference=reference,
+        ),
+    )
 
 
 async def try_consume_asset(

@@ -36,6 +36,7 @@ _DESCRIPTIONS = {
     422: "validation_error",
     423: "locked",
     460: "checksum_mismatch",
+    502: "payment_provider_unavailable",
 }
 
 
