@@ -32,9 +32,7 @@ async def owner_of_customer(session: AsyncSession, customer_id: str) -> str | No
     )
 
 
-async def add(
-    session: AsyncSession, row: BillingCustomer | CheckoutSession | Subscription | Payment
-) -> None:
+async def add(session: AsyncSession, row: BillingCustomer | CheckoutSession) -> None:
     session.add(row)
     await session.flush()
 
@@ -76,9 +74,28 @@ async def payment_for_update(
     return await session.scalar(query)
 
 
-async def has_payment(session: AsyncSession, reference: str) -> bool:
-    found = await session.scalar(select(Payment.reference).where(Payment.reference == reference))
-    return found is not None
+async def claim_payment(
+    session: AsyncSession,
+    *,
+    reference: str,
+    user_id: str,
+    payment_intent_id: str | None,
+    credits: int,
+) -> bool:
+    """Record a payment that buys credits; False when it was credited before."""
+    result = await session.execute(
+        insert(Payment)
+        .values(
+            reference=reference,
+            user_id=user_id,
+            payment_intent_id=payment_intent_id,
+            credits=credits,
+            credits_refunded=0,
+        )
+        .on_conflict_do_nothing(index_elements=[Payment.reference])
+        .returning(Payment.reference)
+    )
+    return result.scalar_one_or_none() is not None
 
 
 async def subscription_for_update(

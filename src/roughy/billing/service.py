@@ -156,18 +156,15 @@ async def _credit(
     payment_intent_id: str | None,
 ) -> str:
     session = context.session
-    if await repo.has_payment(session, reference):
-        return "duplicate"
-    await repo.add(
+    claimed = await repo.claim_payment(
         session,
-        Payment(
-            reference=reference,
-            user_id=user_id,
-            payment_intent_id=payment_intent_id,
-            credits=amount,
-            credits_refunded=0,
-        ),
+        reference=reference,
+        user_id=user_id,
+        payment_intent_id=payment_intent_id,
+        credits=amount,
     )
+    if not claimed:
+        return "duplicate"
     # grant() also defers assets.activate_pending_payment (oldest first) in this transaction.
     await credits.grant(
         session,
