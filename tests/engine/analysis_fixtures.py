@@ -11,7 +11,11 @@ import numpy as np
 import numpy.typing as npt
 
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
-from roughy.engine.cutting import AnalysisSignal
+from roughy.engine.cutting import AnalysisSignal, CutOptions
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.resolve import Decision, resolve
+from roughy.engine.cutting.text import split_sentences
+from roughy.engine.languages import lexicon_for
 from roughy.engine.types import Span, Transcript, Word
 from support import make_media
 
@@ -157,3 +161,32 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def decision_for(
+    words: Sequence[Word],
+    options: CutOptions | None = None,
+    *,
+    held: Sequence[Span] = (),
+    restarted: Sequence[Span] = (),
+    script: str | None = None,
+    language: str = "en",
+) -> Decision:
+    """The passes and the resolver on words alone (held/restarted islands given, no audio)."""
+    options = options or CutOptions()
+    lexicon = lexicon_for(language)
+    end = max((w.end_us for w in words), default=0) + 500_000
+    silent = AnalysisSignal.from_samples(
+        np.zeros(end * ANALYSIS_SAMPLE_RATE // 1_000_000, np.float32), speech=()
+    )
+    context = Context(
+        words=tuple(words),
+        sentences=tuple(split_sentences(words, options.sentence_gap_us, lexicon)),
+        signal=silent,
+        held=tuple(held),
+        restarted=tuple(restarted),
+        lexicon=lexicon,
+        options=options,
+        script=script,
+    )
+    return resolve(context, [])

@@ -16,14 +16,15 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from roughy.config import load_settings
 from roughy.cuts.analysis import whisper_model_spec
+from roughy.engine.analyse import analyse
 from roughy.engine.audio import extract_analysis_audio
-from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
+from roughy.engine.cutting import CutOptions
 from roughy.engine.export import FORMATS, ExportSource, export_cut
 from roughy.engine.transcribe import (
     FasterWhisperTranscriber,
     WhisperModelSpec,
 )
-from roughy.engine.types import CutDocument, EngineError, Transcript
+from roughy.engine.types import CutDocument, EngineError
 
 MEDIA_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".m4a": "m4a", ".mp3": "mp3"}
 PRESET_NAMES = ("gentle", "balanced", "aggressive")
@@ -133,10 +134,16 @@ def _run(
     with tempfile.TemporaryDirectory(prefix="roughy-cut-") as tmp, _stages() as stage:
         wav = Path(tmp) / "analysis.wav"
         extract_analysis_audio(input_path, wav, on_progress=stage("decode"))
-        transcript = FasterWhisperTranscriber(spec).transcribe(
-            wav, language=language, on_progress=stage("transcribe")
-        )
-        doc = _decide(transcript, wav, preset, script, frame_rate, stage("decide"))
+        text = script.read_text(encoding="utf-8") if script else None
+        doc = analyse(
+            wav,
+            transcriber=FasterWhisperTranscriber(spec),
+            language=language,
+            options=CutOptions.preset(preset),  # type: ignore[arg-type]
+            script=text,
+            frame_rate=frame_rate,
+            on_progress=stage("analyse"),
+        ).document
         written = _write(
             doc, formats, out_dir, stem, input_path, frame_rate, has_video, size, stage("export")
         )
@@ -148,23 +155,6 @@ def _run(
     )
     for path in written:
         console.print(f"  wrote {path}")
-
-
-def _decide(
-    transcript: Transcript,
-    wav: Path,
-    preset: str,
-    script: Path | None,
-    frame_rate: Fraction | None,
-    progress: Callable[[float], None],
-) -> CutDocument:
-    signal = AnalysisSignal.from_file(wav)
-    progress(0.5)
-    text = script.read_text(encoding="utf-8") if script else None
-    options = CutOptions.preset(preset)  # type: ignore[arg-type]
-    return decide_cut(
-        transcript, signal, options, script=text, frame_rate=frame_rate, on_progress=progress
-    )
 
 
 def _write(

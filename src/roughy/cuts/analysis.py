@@ -22,8 +22,9 @@ from sqlalchemy.dialects.postgresql import insert
 from roughy.assets.models import Asset
 from roughy.config import Settings
 from roughy.cuts.models import Transcript as TranscriptRow
+from roughy.engine.analyse import Analysis, analyse
 from roughy.engine.audio import extract_analysis_audio
-from roughy.engine.cutting import AnalysisSignal, ClaudeAdjudicator, CutOptions, decide_cut
+from roughy.engine.cutting import ClaudeAdjudicator, CutOptions
 from roughy.engine.transcribe import (
     ElevenLabsTranscriber,
     FasterWhisperTranscriber,
@@ -36,9 +37,6 @@ from roughy.engine.transcribe import (
 from roughy.engine.types import CutDocument, EngineError, Transcript
 from roughy.jobs import JobContext
 from roughy.kit.ids import new_id
-
-TRANSCRIBE_SHARE = 0.85
-"""Share of the progress bar that transcription takes when the transcript is not cached."""
 
 
 @dataclass(frozen=True)
@@ -166,47 +164,29 @@ async def analyse_asset(
         else None
     )
 
-    def report(fraction: float) -> None:
-        if on_progress is not None:
-            on_progress(fraction)
-
-    def transcribe_and_listen() -> tuple[Transcript, AnalysisSignal]:
+    def run() -> Analysis:
         with _analysis_wav(ctx, asset, should_cancel) as wav:
-            transcript = cached
-            if transcript is None:
-                transcript = choice.transcriber.transcribe(
-                    wav,
-                    language=asset.language,
-                    on_progress=lambda f: report(TRANSCRIBE_SHARE * f),
-                    should_cancel=should_cancel,
-                )
-            report(TRANSCRIBE_SHARE)
-            signal = AnalysisSignal.from_file(wav, should_cancel=should_cancel)
-            report(0.95)
-            return transcript, signal
-
-    try:
-        transcript, signal = await anyio.to_thread.run_sync(transcribe_and_listen)
-        if cached is None:
-            await _store_transcript(ctx, asset.id, choice.model, transcript)
-
-        def decide() -> CutDocument:
-            return decide_cut(
-                transcript,
-                signal,
-                CutOptions(),
+            return analyse(
+                wav,
+                transcriber=choice.transcriber,
+                transcript=cached,
+                language=asset.language,
+                options=CutOptions(),
                 script=script,
                 adjudicator=adjudicator,
                 frame_rate=facts["frame_rate"],
+                on_progress=on_progress,
                 should_cancel=should_cancel,
             )
 
-        document = await anyio.to_thread.run_sync(decide)
+    try:
+        result = await anyio.to_thread.run_sync(run)
+        if cached is None:
+            await _store_transcript(ctx, asset.id, choice.model, result.transcript)
     finally:
         if adjudicator is not None:
             adjudicator.close()
-    report(1.0)
-    return document
+    return result.document
 
 
 @contextmanager

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.analysis_fixtures import decision_for
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE
 from roughy.engine.cutting import AnalysisSignal, CutOptions, decide_cut
-from roughy.engine.cutting.acoustic import held_islands, mark_held_islands, repair_late_words
-from roughy.engine.cutting.rules import Marks
+from roughy.engine.cutting.acoustic import held_islands, repair_late_words
 from roughy.engine.types import RemovalKind, Span, Transcript, Word
 from roughy.engine.voicing import describe, similarity
 
@@ -64,8 +64,7 @@ def test_slow_diphthong_word_is_protected_by_asr_confidence() -> None:
     held = [Span(1_000_000, 1_500_000)]
     for text in ("Yeah.", "No.", "Well,"):
         words = [Word(text, 1_020_000, 1_480_000, 0.9)]
-        marks: Marks = [None]
-        mark_held_islands(words, marks, held, CutOptions())
+        marks = decision_for(words, CutOptions(), held=held).removed
         assert marks == [None]
 
 
@@ -92,16 +91,16 @@ def test_doubtful_words_on_a_held_island_become_fillers_but_confident_ones_survi
         Word("work", 2_000_000, 2_400_000, 0.99),
         Word("I", 3_050_000, 3_350_000, 0.97),  # a confident, held "I": keep
     ]
-    marks: Marks = [None] * len(words)
-    mark_held_islands(words, marks, held, CutOptions())
+    marks = decision_for(words, CutOptions(), held=held).removed
     assert marks[1] is not None and marks[1].kind is RemovalKind.FILLER
     assert marks[0] is None and marks[2] is None and marks[3] is None
 
 
 def test_held_rule_is_off_in_gentle_preset() -> None:
     words = [Word("to", 1_050_000, 1_350_000, 0.2)]
-    marks: Marks = [None]
-    mark_held_islands(words, marks, [Span(1_000_000, 1_400_000)], CutOptions.preset("gentle"))
+    marks = decision_for(
+        words, CutOptions.preset("gentle"), held=[Span(1_000_000, 1_400_000)]
+    ).removed
     assert marks == [None]
 
 
@@ -140,8 +139,7 @@ def test_late_word_before_a_filler_moves_even_onto_a_steady_island() -> None:
     ]
     fixed = repair_late_words(words, speech, held, 0.7)
     assert (fixed[1].start_us, fixed[1].end_us) == (1_000_000, 1_300_000)
-    marks: Marks = [None] * 3
-    mark_held_islands(fixed, marks, held, CutOptions())
+    marks = decision_for(fixed, CutOptions(), held=held).removed
     assert marks[1] is None, "the word before the hesitation is kept"
     assert marks[2] is not None and marks[2].kind is RemovalKind.FILLER
 
@@ -156,8 +154,7 @@ def test_a_misheard_hesitation_is_dropped_even_when_whisper_writes_a_filler_late
         Word("erm.", 1_700_000, 1_790_000, 0.85),
         Word("The", 1_800_000, 1_900_000, 0.8),
     ]
-    marks: Marks = [None] * 4
-    mark_held_islands(words, marks, held, CutOptions())
+    marks = decision_for(words, CutOptions(), held=held).removed
     assert marks[1] is not None and marks[1].kind is RemovalKind.FILLER
 
 
@@ -210,20 +207,15 @@ def test_similarity_hears_a_repeat() -> None:
 
 
 def test_stutter_with_overlapping_stamps_is_not_cut() -> None:
-    from roughy.engine.cutting.rules import mark_stutters
-
     words = [
         Word("it.", 600_000, 880_000),
         Word("The", 670_000, 1_270_000),
         Word("The", 970_000, 1_190_000, 0.15),
         Word("report", 1_190_000, 1_530_000),
     ]
-    marks: Marks = [None] * 4
-    mark_stutters(words, marks)
-    assert marks == [None] * 4
+    assert decision_for(words).removed == [None] * 4
     apart = [words[0], Word("The", 900_000, 1_000_000), Word("The", 1_100_000, 1_200_000)]
-    marks = [None] * 3
-    mark_stutters(apart, marks)
+    marks = decision_for(apart).removed
     assert marks[1] is not None and marks[1].kind is RemovalKind.STUTTER
 
 
@@ -240,15 +232,10 @@ def test_restarted_fragment_is_heard_and_a_different_phrase_is_not() -> None:
 
 
 def test_deliberate_double_on_a_restarted_island_survives() -> None:
-    from roughy.engine.cutting.acoustic import mark_restarted_islands
-
     words = [Word("No,", 200_000, 600_000), Word("no,", 1_000_000, 1_300_000)]
-    marks: Marks = [None, None]
-    mark_restarted_islands(words, marks, [Span(200_000, 650_000)])
-    assert marks == [None, None]
+    assert decision_for(words, restarted=[Span(200_000, 650_000)]).removed == [None, None]
     words = [Word("He", 200_000, 350_000), Word("painted", 350_000, 650_000)]
-    marks = [None, None]
-    mark_restarted_islands(words, marks, [Span(200_000, 650_000)])
+    marks = decision_for(words, restarted=[Span(200_000, 650_000)]).removed
     assert all(m is not None and m.kind is RemovalKind.FALSE_START for m in marks)
 
 

@@ -1,95 +1,24 @@
-"""Rules that need the audio as well as the words."""
+"""Audio evidence about the words: hesitation and restart islands, and word timings the audio
+corrects (late, early and stretched stamps)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 
-from roughy.engine.cutting.options import CutOptions
-from roughy.engine.cutting.rules import DELIBERATE_DOUBLES, Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.cutting.text import syllables
-from roughy.engine.transcribe.guards import WordsByCentre, is_filler, normalize_token
-from roughy.engine.types import RemovalKind, Span, Word
+from roughy.engine.tokens import normalize_token
+from roughy.engine.transcribe.guards import WordsByCentre, is_filler
+from roughy.engine.types import Span, Word
 from roughy.engine.voicing import held_islands as find_held_islands
 from roughy.engine.voicing import similarity
-
-_HELD_LETTERS = 4
-_HELD_MAX_WORDS = 2
 
 
 def held_islands(signal: AnalysisSignal) -> list[Span]:
     """Voiced islands that sound like a hesitation, whatever the transcript says (see
     `voicing.held_islands`)."""
     return find_held_islands(signal.samples, signal.speech)
-
-
-def mark_held_islands(
-    words: Sequence[Word], marks: Marks, held: Sequence[Span], options: CutOptions
-) -> None:
-    """Words on a held (hesitation-like) island are a misheard filler unless the ASR is sure.
-
-    The audio is the first witness (a steady voiced sound between pauses); the transcript is the
-    second: every word on the island is a filler token or a doubtful word (short and below
-    `held_word_probability`, or any length below `doubtful_word_probability`). A confident word
-    ("I", "a", "Oh" said clearly) keeps the island.
-    """
-    if options.held_word_probability <= 0 or not held:
-        return
-    by_centre = WordsByCentre(words)
-    held_starts = [h.start_us for h in held]
-    for island in held:
-        inside = by_centre.inside(island)
-        if not inside or len(inside) > _HELD_MAX_WORDS:
-            continue
-        if any((m := marks[i]) is not None and m.kind != RemovalKind.FILLER for i in inside):
-            continue
-        if not all(_doubtful(words[i], options) for i in inside):
-            continue
-        if _hesitation_follows(words, max(inside), island, held, held_starts):
-            continue
-        text = " ".join(words[i].text.strip(",.") for i in inside)
-        for i in inside:
-            if marks[i] is None:
-                marks[i] = Mark(
-                    RemovalKind.FILLER,
-                    f"held hesitation sound between pauses, transcribed as “{text}”",
-                    0.6,
-                )
-
-
-def _filler_follows(words: Sequence[Word], index: int) -> bool:
-    """The transcript puts a filler right after this (non-filler) word: the word is what came
-    before the hesitation ("The, uh,"), not the hesitation itself."""
-    following = index + 1
-    return (
-        not is_filler(words[index].text)
-        and following < len(words)
-        and is_filler(words[following].text)
-    )
-
-
-def _hesitation_follows(
-    words: Sequence[Word], index: int, island: Span, held: Sequence[Span], starts: list[int]
-) -> bool:
-    """A filler follows the word and has a hesitation island of its own: the word is what was
-    said before the hesitation, not a second hesitation. (A filler written on top of later
-    words is just Whisper hearing the same hesitation twice.)"""
-    if not _filler_follows(words, index):
-        return False
-    filler = words[index + 1]
-    centre = (filler.start_us + filler.end_us) // 2
-    at = bisect_right(starts, centre) - 1
-    return at >= 0 and held[at] != island and centre < held[at].end_us
-
-
-def _doubtful(word: Word, options: CutOptions) -> bool:
-    if is_filler(word.text):
-        return True
-    token = normalize_token(word.text)
-    if word.probability < options.doubtful_word_probability:
-        return True
-    return len(token) <= _HELD_LETTERS and word.probability < options.held_word_probability
 
 
 def detach_from_held(
@@ -126,6 +55,17 @@ def detach_from_held(
     return out
 
 
+def filler_follows(words: Sequence[Word], index: int) -> bool:
+    """The transcript puts a filler right after this (non-filler) word: the word is what came
+    before the hesitation, not the hesitation itself."""
+    following = index + 1
+    return (
+        not is_filler(words[index].text)
+        and following < len(words)
+        and is_filler(words[following].text)
+    )
+
+
 _LATE_REACH_US = 1_000_000
 
 
@@ -134,10 +74,10 @@ def repair_late_words(
 ) -> list[Word]:
     """Move words the ASR stamped late off a held (hesitation) island onto the island before it.
 
-    Whisper reports words late, often on top of the filler that followed them ("The, uh,"
-    stamped on the "uh"). When a held island carries leading non-filler words and the island
-    just before it carries no word and starts after the previous word ended, those words were
-    said there: they move, and the filler stays on (or comes back to) its island.
+    Whisper reports words late, often on top of the filler that followed them (a short word
+    stamped on the "uh" after it). When a held island carries leading non-filler words and the
+    island just before it carries no word and starts after the previous word ended, those words
+    were said there: they move, and the filler stays on (or comes back to) its island.
 
     Without more evidence the words must be doubtful (below `below`) and the island before must
     not be a hesitation itself. The transcript is that evidence when it puts a filler right
@@ -166,7 +106,7 @@ def repair_late_words(
             leading.append(i)
         if not leading:
             continue
-        if not _filler_follows(out, max(leading)) and len(leading) < 2:
+        if not filler_follows(out, max(leading)) and len(leading) < 2:
             if (previous.start_us, previous.end_us) in held_set:
                 continue
             if any(out[i].probability >= below for i in leading):
@@ -190,10 +130,10 @@ def repair_early_words(
 ) -> list[Word]:
     """Move words stamped early onto a held island forward, to the wordless opening of the next.
 
-    Whisper sometimes stamps the word after a hesitation on the hesitation itself ("numbers"
-    on the "hmm"), leaving the start of the next stretch without a word. When the words on a
-    held island have more syllables than one steady sound can carry, and the next island
-    (within 1 s) opens with enough time before its first word, they were said there.
+    Whisper sometimes stamps the word after a hesitation on the hesitation itself, leaving the
+    start of the next stretch without a word. When the words on a held island have more
+    syllables than one steady sound can carry, and the next island (within 1 s) opens with
+    enough time before its first word, they were said there.
     """
     out = list(words)
     if not held or not out:
@@ -257,22 +197,3 @@ def restarted_islands(signal: AnalysisSignal, similarity_floor: float) -> list[S
         if similarity(said, said_again) >= similarity_floor:
             out.append(fragment)
     return out
-
-
-def mark_restarted_islands(words: Sequence[Word], marks: Marks, restarted: Sequence[Span]) -> None:
-    """Words on a restarted island are a false start, unless they are words people double on
-    purpose ("no, no", "very, very")."""
-    by_centre = WordsByCentre(words)
-    for island in restarted:
-        inside = by_centre.inside(island)
-        tokens = [normalize_token(words[i].text) for i in inside]
-        if tokens and all(t in DELIBERATE_DOUBLES or not t for t in tokens):
-            continue
-        text = " ".join(words[i].text.strip(",.") for i in inside) or "untranscribed"
-        for i in inside:
-            if marks[i] is None:
-                marks[i] = Mark(
-                    RemovalKind.FALSE_START,
-                    f"false start “{text}” said again right after (heard in the audio)",
-                    0.6,
-                )

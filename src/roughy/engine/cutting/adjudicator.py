@@ -8,7 +8,9 @@ from typing import Protocol
 
 import httpx
 
-from roughy.engine.cutting.rules import Mark, Marks
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.marks import Ledger, Mark, Marks, Veto
+from roughy.engine.cutting.passes import Pass
 from roughy.engine.errors import AdjudicatorFailed
 from roughy.engine.types import CancelCheck, EngineCancelled, EngineError, Word
 
@@ -31,31 +33,28 @@ class Adjudicator(Protocol):
     def should_remove(self, request: AdjudicationRequest) -> bool: ...
 
 
-def adjudicate(
-    words: Sequence[Word],
-    marks: Marks,
-    adjudicator: Adjudicator,
-    below: float,
-    should_cancel: CancelCheck | None = None,
-) -> Marks:
-    """Ask about each run of same-mark words whose confidence is under `below`.
+ADJUDICATOR = "adjudicator"
 
-    A failing adjudicator leaves the local decision in place.
-    """
-    out = list(marks)
-    for first, last, mark in _runs(marks):
-        if mark.confidence >= below:
-            continue
-        if should_cancel is not None and should_cancel():
-            raise EngineCancelled("adjudication cancelled")
-        request = _request(words, first, last, mark)
-        try:
-            remove = adjudicator.should_remove(request)
-        except EngineError:
-            continue
-        if not remove:
-            out[first:last] = [None] * (last - first)
-    return out
+
+def adjudicator_veto(adjudicator: Adjudicator, should_cancel: CancelCheck | None = None) -> Pass:
+    """A veto pass: each run of same-mark words whose confidence is under
+    `options.adjudicate_below` is put to the adjudicator; a "keep" vetoes it. A failing
+    adjudicator leaves the local decision in place."""
+
+    def run(ctx: Context, ledger: Ledger) -> None:
+        for first, last, mark in _runs(ledger.marks()):
+            if mark.confidence >= ctx.options.adjudicate_below:
+                continue
+            if should_cancel is not None and should_cancel():
+                raise EngineCancelled("adjudication cancelled")
+            try:
+                remove = adjudicator.should_remove(_request(ctx.words, first, last, mark))
+            except EngineError:
+                continue
+            if not remove:
+                ledger.veto(Veto(tuple(range(first, last)), ADJUDICATOR, "the adjudicator kept it"))
+
+    return Pass(ADJUDICATOR, run)
 
 
 def _runs(marks: Marks) -> list[tuple[int, int, Mark]]:

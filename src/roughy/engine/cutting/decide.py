@@ -8,35 +8,16 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from roughy.engine.audio import (
-    energy_speech_spans,
     nearest_zero_crossing_us,
     quietest_point_us,
 )
-from roughy.engine.cutting.acoustic import (
-    detach_from_held,
-    held_islands,
-    mark_held_islands,
-    mark_restarted_islands,
-    repair_early_words,
-    repair_late_words,
-    restarted_islands,
-)
-from roughy.engine.cutting.adjudicator import Adjudicator, adjudicate
+from roughy.engine.cutting.adjudicator import Adjudicator, adjudicator_veto
+from roughy.engine.cutting.context import gather
+from roughy.engine.cutting.marks import Marks
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.pieces import Piece, build_pieces
-from roughy.engine.cutting.rules import (
-    Marks,
-    mark_cued_retakes,
-    mark_uncued_retakes,
-    mark_words,
-)
-from roughy.engine.cutting.script import mark_script
+from roughy.engine.cutting.resolve import resolve
 from roughy.engine.cutting.signal import AnalysisSignal
-from roughy.engine.transcribe.guards import (
-    clamp_to_speech,
-    drop_words_in_silence,
-    refine_fillers,
-)
 from roughy.engine.types import (
     CancelCheck,
     CutDocument,
@@ -57,6 +38,7 @@ _MISSED_WORD_MAX_US = 400_000
 """Shorter voiced sounds without words are the short words ASR misses ("The", "My"); a longer
 single syllable the ASR wrote nothing for, even with its filler hint, is most likely a
 hesitation."""
+PAUSES = "pauses"
 _HUG_US = 200_000
 """A short wordless sound this close to a kept word is kept with it."""
 
@@ -118,24 +100,14 @@ def decide_cut(
 ) -> CutDocument:
     """Decide what to keep. Silences come from the audio, never from word spans."""
     options = options or CutOptions()
-    held: list[Span] = []
-    if options.remove_fillers and options.held_word_probability > 0:
-        held = held_islands(signal)
-    words = tuple(_trusted_words(transcript.words, signal, held, options))
-    transcript = replace(transcript, words=words)
-    duration = max(signal.duration_us, transcript.duration_us)
-    marks = _marks(transcript, options, script)
-    if options.remove_fillers:
-        mark_held_islands(words, marks, held, options)
-    restarted: list[Span] = []
-    if options.remove_false_starts:
-        restarted = restarted_islands(signal, options.restart_similarity)
-        mark_restarted_islands(words, marks, restarted)
-    if adjudicator is not None:
-        marks = adjudicate(words, marks, adjudicator, options.adjudicate_below, should_cancel)
+    ctx = gather(transcript, signal, options, script)
+    vetoes = [adjudicator_veto(adjudicator, should_cancel)] if adjudicator is not None else []
+    decision = resolve(ctx, vetoes)
     if should_cancel is not None and should_cancel():
         raise EngineCancelled("decision cancelled")
-    pieces = build_pieces(words, marks, signal, options, held, restarted)
+    words = ctx.words
+    duration = max(signal.duration_us, transcript.duration_us)
+    pieces = build_pieces(words, decision.removed, signal, options, ctx.held, ctx.restarted)
     index = _Index(pieces, signal.speech)
     removals = _removals(pieces, index, duration, signal, options)
     removals = [_snap(r, index, signal, options) for r in removals]
@@ -147,6 +119,7 @@ def decide_cut(
         source_duration_us=duration,
         kept=tuple(kept),
         removed=tuple(removed),
+        suggested=tuple(_suggestions(words, decision.suggested, kept)),
         words=words,
         language=transcript.language,
         frame_rate=frame_rate,
@@ -158,42 +131,33 @@ def decide_cut(
     )
 
 
-def _trusted_words(
-    words: Sequence[Word], signal: AnalysisSignal, held: Sequence[Span], options: CutOptions
-) -> list[Word]:
-    """Check ASR words against the audio: drop words written into silence, shrink the rest to
-    their voice, take stretched words off hesitations, and put late words and fillers back
-    where they were said."""
-    speech, energy_db = signal.speech, signal.energy_db
-    out = drop_words_in_silence(words, speech, energy_speech_spans(energy_db))
-    out = detach_from_held(clamp_to_speech(out, speech), speech, held)
-    out = refine_fillers(out, speech, held)
-    if held:
-        out = repair_late_words(out, speech, held, options.held_word_probability)
-        out = repair_early_words(out, speech, held)
-        out = refine_fillers(out, speech, held)
+def _suggestions(words: Sequence[Word], marks: Marks, kept: Sequence[Span]) -> list[RemovedSpan]:
+    """One span per run of words with the same suggested mark, where those words were kept."""
+    out: list[RemovedSpan] = []
+    previous = None
+    for i, mark in enumerate(marks):
+        if mark is None:
+            previous = None
+            continue
+        word = words[i]
+        if not any(s.start_us <= word.start_us and word.end_us <= s.end_us for s in kept):
+            previous = None
+            continue
+        if previous is mark and out:
+            out[-1] = replace(out[-1], end_us=word.end_us)
+        else:
+            out.append(
+                RemovedSpan(
+                    word.start_us,
+                    word.end_us,
+                    mark.kind,
+                    mark.reason,
+                    mark.confidence,
+                    mark.pass_name,
+                )
+            )
+        previous = mark
     return out
-
-
-def _marks(transcript: Transcript, options: CutOptions, script: str | None) -> Marks:
-    """The text rules, then (with a script) one take per script sentence and off-script runs.
-
-    Keeping the last take is also what the uncued-retake rule does, so with the default
-    `script_take="last"` it runs first (it copes better with misheard takes); with "best" the
-    script chooses between takes and the rule only looks at what the script kept."""
-    words = transcript.words
-    if not script or options.script_take == "last":
-        marks = mark_words(words, options)
-        if script:
-            mark_script(words, script, marks, options)
-        return marks
-    marks = mark_words(words, replace(options, remove_retakes=False))
-    if options.remove_retakes:
-        mark_cued_retakes(words, marks, options)
-    mark_script(words, script, marks, options)
-    if options.remove_retakes:
-        mark_uncued_retakes(words, marks, options)
-    return marks
 
 
 def _removals(
@@ -223,8 +187,9 @@ def _kept_pieces(pieces: Sequence[Piece], signal: AnalysisSignal) -> list[Piece]
 
     A short wordless sound right next to a kept word is usually a word the ASR dropped. An
     isolated one is a breath or a click when it is unvoiced; when it is voiced and short, or has
-    several syllables, it is most likely words the ASR missed ("The", "A rough cut"), and losing
-    a word is worse than keeping a stray sound. (Held hesitations were already dropped.)
+    several syllables, it is most likely words the ASR missed (a short article, a whole phrase),
+    and losing a word is worse than keeping a stray sound. (Held hesitations were already
+    dropped.)
     """
     worded = [p for p in pieces if p.keep and p.words]
     starts = [p.start_us for p in worded]
@@ -334,8 +299,9 @@ def _removed_span(start: int, end: int, piece: Piece | None, options: CutOptions
     if piece is None or piece.mark is None:
         target = options.pause_target_us / 1_000_000
         reason = f"pause shortened by {(end - start) / 1_000_000:.2f}s (kept ~{target:.2f}s)"
-        return RemovedSpan(start, end, RemovalKind.SILENCE, reason, 0.99)
-    return RemovedSpan(start, end, piece.mark.kind, piece.mark.reason, piece.mark.confidence)
+        return RemovedSpan(start, end, RemovalKind.SILENCE, reason, 0.99, PAUSES)
+    mark = piece.mark
+    return RemovedSpan(start, end, mark.kind, mark.reason, mark.confidence, mark.pass_name)
 
 
 def _complement(removed: Sequence[RemovedSpan], duration: int) -> list[Span]:

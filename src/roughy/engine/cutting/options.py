@@ -46,6 +46,9 @@ class CutOptions:
         similarity at least this) at the start of the next, longer stretch is a false start,
         even when the ASR wrote the words once (0 disables; needs remove_false_starts).
       adjudicate_below: removals with confidence under this are sent to the adjudicator, if any.
+    Precision:
+      remove_at: a proposal at least this confident is cut; a less confident one is kept and
+        listed in `CutDocument.suggested` for a reviewer.
     """
 
     remove_fillers: bool = True
@@ -72,6 +75,7 @@ class CutOptions:
     held_word_probability: float = 0.7
     restart_similarity: float = 0.8
     adjudicate_below: float = 0.6
+    remove_at: float = 0.5
 
     @classmethod
     def preset(cls, name: Preset, **overrides: Any) -> CutOptions:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from roughy.engine.audio import FRAME_US, quietest_point_us
+from roughy.engine.cutting.marks import Mark, Marks
 from roughy.engine.cutting.options import CutOptions
-from roughy.engine.cutting.rules import Mark, Marks
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Span, Word
 
@@ -21,9 +21,27 @@ hesitations measure about 1, running speech 2.5 and more."""
 _LONG_FILLER_US = 600_000
 """A filler this long with three energy nuclei or more is a phrase (a filler is one sustained
 syllable, two for "uh-um")."""
-_UNTRANSCRIBED = Mark(RemovalKind.FILLER, "short untranscribed sound between pauses", 0.5)
-_RESTARTED = Mark(RemovalKind.FALSE_START, "untranscribed fragment said again right after", 0.6)
-_HELD = Mark(RemovalKind.FILLER, "untranscribed held hesitation sound between pauses", 0.6)
+_UNTRANSCRIBED = Mark(
+    RemovalKind.FILLER,
+    "short untranscribed sound between pauses",
+    0.5,
+    "untranscribed_sounds",
+    "acoustic",
+)
+_RESTARTED = Mark(
+    RemovalKind.FALSE_START,
+    "untranscribed fragment said again right after",
+    0.6,
+    "acoustic_restarts",
+    "acoustic",
+)
+_HELD = Mark(
+    RemovalKind.FILLER,
+    "untranscribed held hesitation sound between pauses",
+    0.6,
+    "held_hesitations",
+    "acoustic",
+)
 _WORDLESS_HELD_MIN_US = 250_000
 """With the audio as the only witness, a hesitation must be sustained: a shorter steady sound
 is as likely the first vowel of a word the VAD split off."""

@@ -1,4 +1,4 @@
-"""Tokens and sentences: the text view of a transcript that the rules work on."""
+"""Tokens and sentences: the text view of a transcript that the passes work on."""
 
 from __future__ import annotations
 
@@ -7,18 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from roughy.engine.transcribe.guards import is_filler, normalize_token
+from roughy.engine.languages import Lexicon
+from roughy.engine.tokens import normalize_token
 from roughy.engine.types import Word
 
-_VOWEL_GROUP = re.compile(r"[aeiouy]+")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*$")
-_CLAUSE_END = re.compile(r"[,;:—–-]+[\"')\]]*$")
-
-STOPWORDS = frozenset(
-    "a an the and or but so of to in on at for with by from is are was were be been it its this "
-    "that these those i you he she we they me my your our their his her as if then than there "
-    "here what which who not no do does did have has had will would can could should just".split()
-)
+_VOWEL_GROUP = re.compile(r"[aeiouyäöüàâéèêëîïôûùáíóúý]+")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]»]*$")
+_CLAUSE_END = re.compile(r"[,;:—–-]+[\"')\]»]*$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +25,14 @@ class Sentence:
     indices: tuple[int, ...]
     tokens: tuple[str, ...]
 
+    def without(self, gone: Iterable[int]) -> Sentence | None:
+        """This sentence reduced to the words not in `gone`; None when nothing is left."""
+        drop = set(gone)
+        keep = [(i, t) for i, t in zip(self.indices, self.tokens, strict=True) if i not in drop]
+        if not keep:
+            return None
+        return Sentence(self.first, self.last, tuple(i for i, _ in keep), tuple(t for _, t in keep))
+
 
 def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text.strip()))
@@ -39,7 +42,7 @@ def ends_clause(text: str) -> bool:
     return bool(_CLAUSE_END.search(text.strip())) or ends_sentence(text)
 
 
-def split_sentences(words: Sequence[Word], gap_us: int) -> list[Sentence]:
+def split_sentences(words: Sequence[Word], gap_us: int, lexicon: Lexicon) -> list[Sentence]:
     """Break after sentence punctuation or before a pause of at least `gap_us`."""
     sentences: list[Sentence] = []
     first = 0
@@ -47,23 +50,25 @@ def split_sentences(words: Sequence[Word], gap_us: int) -> list[Sentence]:
         last = i + 1 == len(words)
         gap = 0 if last else words[i + 1].start_us - word.end_us
         if last or ends_sentence(word.text) or gap >= gap_us:
-            sentences.append(make_sentence(words, first, i + 1))
+            sentences.append(make_sentence(words, first, i + 1, lexicon))
             first = i + 1
     return [s for s in sentences if s.last > s.first]
 
 
-def make_sentence(words: Sequence[Word], first: int, last: int) -> Sentence:
-    indices = tuple(i for i in range(first, last) if not is_filler(words[i].text))
+def make_sentence(words: Sequence[Word], first: int, last: int, lexicon: Lexicon) -> Sentence:
+    indices = tuple(i for i in range(first, last) if not lexicon.is_hesitation(words[i].text))
     tokens = tuple(normalize_token(words[i].text) for i in indices)
     keep = [(i, t) for i, t in zip(indices, tokens, strict=True) if t]
     return Sentence(first, last, tuple(i for i, _ in keep), tuple(t for _, t in keep))
 
 
-def content_words(tokens: Iterable[str]) -> set[str]:
-    return {t for t in tokens if t not in STOPWORDS}
+def content_words(tokens: Iterable[str], lexicon: Lexicon) -> set[str]:
+    return {t for t in tokens if t not in lexicon.stopwords}
 
 
-_NEAR_SPELLING = 0.75
+NEAR_SPELLING = 0.75
+"""Two tokens this alike (difflib ratio) are the same word misheard ("minute"/"minutes"): set on
+the tuning corpus, where re-said words differed by an ending or one letter."""
 _NEAR_MIN_LETTERS = 4
 
 
@@ -85,13 +90,20 @@ def near_partner(word: str, candidates: set[str]) -> str | None:
     for other in sorted(candidates):
         if len(other) < _NEAR_MIN_LETTERS:
             continue
-        if SequenceMatcher(None, word, other, autojunk=False).ratio() >= _NEAR_SPELLING:
+        if SequenceMatcher(None, word, other, autojunk=False).ratio() >= NEAR_SPELLING:
             return other
     return None
 
 
+def similar(a: Sequence[str], b: Sequence[str]) -> float:
+    """Token-sequence similarity (difflib ratio), 0 when either is empty."""
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
+
+
 def syllables(token: str) -> int:
-    """A rough English syllable count: vowel groups, a silent final "e" not counted."""
+    """A rough syllable count: vowel groups, a silent final "e" not counted."""
     word = token.lower()
     count = len(_VOWEL_GROUP.findall(word))
     if word.endswith("e") and not word.endswith(("le", "ee")) and count > 1:

@@ -6,38 +6,19 @@ Each guard here is a pure function over words and voice-activity spans.
 
 from __future__ import annotations
 
-import re
 import zlib
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
 
+from roughy.engine.languages import all_hesitations
+from roughy.engine.tokens import normalize_token
 from roughy.engine.types import Span, Word
 
-FILLER_WORDS = frozenset(
-    {
-        "um",
-        "umm",
-        "uhm",
-        "uh",
-        "uhh",
-        "er",
-        "erm",
-        "err",
-        "hmm",
-        "hm",
-        "mm",
-        "mmm",
-        "ah",
-        "ahh",
-        "eh",
-        "ehm",
-        "em",
-    }
-)
+FILLER_WORDS = all_hesitations()
+"""Hesitation sounds of every language Roughy knows (see `roughy.engine.languages`)."""
 _MIN_WORD_US = 40_000
 _SILENCE_SLACK_US = 250_000
-_TOKEN = re.compile(r"[^\w']+")
 
 
 class WordsByCentre:
@@ -50,10 +31,6 @@ class WordsByCentre:
     def inside(self, span: Span) -> list[int]:
         lo, hi = bisect_left(self.keys, span.start_us), bisect_left(self.keys, span.end_us)
         return self.order[lo:hi]
-
-
-def normalize_token(text: str) -> str:
-    return _TOKEN.sub("", text.lower()).strip("'")
 
 
 def is_filler(text: str) -> bool:

@@ -9,14 +9,20 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import accumulate
 
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.marks import Ledger, Mark
 from roughy.engine.cutting.options import CutOptions
-from roughy.engine.cutting.rules import Mark, Marks
-from roughy.engine.cutting.text import Sentence, content_words, near_partner, split_sentences
-from roughy.engine.transcribe.guards import normalize_token
-from roughy.engine.types import RemovalKind, Word
+from roughy.engine.cutting.text import Sentence, content_words, near_partner
+from roughy.engine.tokens import normalize_token
+from roughy.engine.types import RemovalKind
+
+SCRIPT_TAKES = "script_takes"
+OFF_SCRIPT = "off_script"
 
 _MIN_TAKE_HITS = 2
 _MISHEARD_SHARE = 0.5
+TAKE_CONFIDENCE = 0.8
+ASIDE_CONFIDENCE = 0.7
 _SCRIPT_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
@@ -57,32 +63,35 @@ def script_sentences(script: str) -> list[tuple[str, ...]]:
     return out
 
 
-def mark_script(words: Sequence[Word], script: str, marks: Marks, options: CutOptions) -> None:
-    """Mark every take but the chosen one of each script sentence, and off-script runs."""
-    sentences = script_sentences(script)
+def propose_script(ctx: Context, ledger: Ledger) -> None:
+    """Propose every take but the chosen one of each script sentence, and off-script runs."""
+    if not ctx.script:
+        return
+    sentences = script_sentences(ctx.script)
     if not sentences:
         return
+    options = ctx.options
     flat = [t for s in sentences for t in s]
-    vocabulary = content_words(flat)
+    vocabulary = content_words(flat, ctx.lexicon)
     owner = [k for k, s in enumerate(sentences) for _ in s]
     takes: list[Take] = []
     asides: list[list[int]] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(flat)
     spelling = _ScriptSpelling(flat)
-    for spoken in split_sentences(words, options.sentence_gap_us):
-        live = [(i, spelling.of(t)) for i, t in _live_tokens(spoken, marks)]
-        found, unaligned = _takes(matcher, live, owner, sentences, vocabulary, options)
+    for spoken in ctx.sentences:
+        live = [(i, spelling.of(t)) for i, t in _live_tokens(spoken, ledger)]
+        found, unaligned = _takes(matcher, live, owner, sentences, vocabulary, ctx)
         takes.extend(found)
         asides.extend(unaligned)
     takes = _join_split_takes(takes, sentences)
     sentence_starts = [0, *accumulate(len(s) for s in sentences)][:-1]
-    _mark_asides(asides, takes, sentence_starts, marks)
-    _choose_takes(takes, sentences, marks, options)
+    _propose_asides(asides, takes, sentence_starts, ledger)
+    _choose_takes(takes, sentences, ledger, options)
 
 
-def _mark_asides(
-    asides: list[list[int]], takes: list[Take], sentence_starts: list[int], marks: Marks
+def _propose_asides(
+    asides: list[list[int]], takes: list[Take], sentence_starts: list[int], ledger: Ledger
 ) -> None:
     """Unaligned runs are off-script, unless they sit where script words were not heard:
     between a take of sentence 3 and one of sentence 6 (sentences 4 and 5 misheard), after a
@@ -100,9 +109,10 @@ def _mark_asides(
             continue
         if following and min(following.hits) > sentence_starts[following.sentence] + 1:
             continue
-        for i in run:
-            if marks[i] is None:
-                marks[i] = Mark(RemovalKind.OFF_SCRIPT, "not in the script", 0.7)
+        mark = Mark(
+            RemovalKind.OFF_SCRIPT, "not in the script", ASIDE_CONFIDENCE, OFF_SCRIPT, "script"
+        )
+        ledger.propose(run, mark)
 
 
 def _join_split_takes(takes: list[Take], sentences: list[tuple[str, ...]]) -> list[Take]:
@@ -116,9 +126,9 @@ def _join_split_takes(takes: list[Take], sentences: list[tuple[str, ...]]) -> li
 
 
 class _ScriptSpelling:
-    """Spoken tokens as the script spells them: a near-spelled script word ("years" for
-    "year", "planing" for "planning") stands in for the ASR's spelling, so the alignment is
-    not broken by small transcription slips. Candidates share the first letter."""
+    """Spoken tokens as the script spells them: a near-spelled script word (a plural, a
+    doubled letter) stands in for the ASR's spelling, so the alignment is not broken by small
+    transcription slips. Candidates share the first letter."""
 
     def __init__(self, script_tokens: Sequence[str]) -> None:
         self.known = set(script_tokens)
@@ -136,8 +146,10 @@ class _ScriptSpelling:
         return self.cache[token]
 
 
-def _live_tokens(spoken: Sentence, marks: Marks) -> list[tuple[int, str]]:
-    return [(i, t) for i, t in zip(spoken.indices, spoken.tokens, strict=True) if marks[i] is None]
+def _live_tokens(spoken: Sentence, ledger: Ledger) -> list[tuple[int, str]]:
+    return [
+        (i, t) for i, t in zip(spoken.indices, spoken.tokens, strict=True) if not ledger.claimed(i)
+    ]
 
 
 def _takes(
@@ -146,7 +158,7 @@ def _takes(
     owner: list[int],
     sentences: list[tuple[str, ...]],
     vocabulary: set[str],
-    options: CutOptions,
+    ctx: Context,
 ) -> tuple[list[Take], list[list[int]]]:
     """The takes in one spoken sentence, and its runs of words that align nowhere."""
     tokens = [t for _, t in live]
@@ -158,7 +170,7 @@ def _takes(
             assigned[block.a + k] = owner[block.b + k]
             hits[block.a + k] = block.b + k
     _fill_gaps(assigned)
-    asides = _unaligned_runs(live, assigned, vocabulary, options)
+    asides = _unaligned_runs(live, assigned, vocabulary, ctx)
     return _group(live, assigned, hits, sentences), asides
 
 
@@ -177,11 +189,11 @@ def _unaligned_runs(
     live: list[tuple[int, str]],
     assigned: list[int | None],
     vocabulary: set[str],
-    options: CutOptions,
+    ctx: Context,
 ) -> list[list[int]]:
     """Runs of unaligned words that may be off-script asides: long enough, and not words that
-    sound like the script's (a misheard passage, "tree malonged snae nrods" for "trees along
-    its main roads", is not an aside)."""
+    sound like the script's (a misheard passage of the script is not an aside)."""
+    options = ctx.options
     if not options.drop_off_script:
         return []
     out: list[list[int]] = []
@@ -190,14 +202,14 @@ def _unaligned_runs(
         if value is None:
             run.append((index, token))
             continue
-        if len(run) >= options.off_script_min_words and not _misheard(run, vocabulary):
+        if len(run) >= options.off_script_min_words and not _misheard(run, vocabulary, ctx):
             out.append([i for i, _ in run])
         run = []
     return out
 
 
-def _misheard(run: list[tuple[int, str]], vocabulary: set[str]) -> bool:
-    content = content_words(t for _, t in run)
+def _misheard(run: list[tuple[int, str]], vocabulary: set[str], ctx: Context) -> bool:
+    content = content_words((t for _, t in run), ctx.lexicon)
     if not content:
         return True
     known = sum(1 for w in content if w in vocabulary or near_partner(w, vocabulary))
@@ -239,7 +251,7 @@ def _group(
 
 
 def _choose_takes(
-    takes: list[Take], sentences: list[tuple[str, ...]], marks: Marks, options: CutOptions
+    takes: list[Take], sentences: list[tuple[str, ...]], ledger: Ledger, options: CutOptions
 ) -> None:
     for k in range(len(sentences)):
         for candidates in _runs_of_takes(takes, k, options):
@@ -253,9 +265,8 @@ def _choose_takes(
                 reason = (
                     f"another take of script sentence {k + 1} kept ({take.coverage:.0%} covered)"
                 )
-                for i in take.indices:
-                    if marks[i] is None:
-                        marks[i] = Mark(kind, reason, 0.8)
+                mark = Mark(kind, reason, TAKE_CONFIDENCE, SCRIPT_TAKES, "script")
+                ledger.propose(take.indices, mark)
 
 
 def _runs_of_takes(takes: list[Take], k: int, options: CutOptions) -> list[list[Take]]:

@@ -1,0 +1,114 @@
+"""Fillers: hesitation sounds the transcript names, set-apart filler words, and held sounds."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from roughy.engine.cutting.acoustic import filler_follows
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.text import ends_clause
+from roughy.engine.languages import find_phrases
+from roughy.engine.tokens import normalize_token
+from roughy.engine.transcribe.guards import WordsByCentre
+from roughy.engine.types import RemovalKind, Span, Word
+
+FILLERS = "fillers"
+HELD_HESITATIONS = "held_hesitations"
+
+FILLER_CONFIDENCE = 0.95
+"""A hesitation token of the language's lexicon: on the tuning corpus nearly every one was a
+hesitation the speaker made (the few misses are timing, handled by the join vetoes)."""
+SET_APART_CONFIDENCE = 0.7
+"""A word that is a filler only when set apart ("este", "o sea", "ben"): often a real word, so
+it is only suggested unless the resolver's threshold is lowered."""
+SET_APART_PAUSE_US = 250_000
+"""A pause this long sets a word apart as much as a comma does (a typical comma pause)."""
+HELD_CONFIDENCE = 0.6
+"""Doubtful words on a held, steady sound between pauses: the audio is the first witness."""
+_HELD_LETTERS = 4
+_HELD_MAX_WORDS = 2
+
+
+def propose_fillers(ctx: Context, ledger: Ledger) -> None:
+    words, lexicon = ctx.words, ctx.lexicon
+    for i, word in enumerate(words):
+        if lexicon.is_hesitation(word.text):
+            text = word.text.strip(",.")
+            ledger.propose(
+                [i], Mark(RemovalKind.FILLER, f"filler word “{text}”", FILLER_CONFIDENCE, FILLERS)
+            )
+    if not lexicon.set_apart_fillers:
+        return
+    tokens = [normalize_token(w.text) for w in words]
+    for start, size in find_phrases(tokens, lexicon.set_apart_fillers):
+        if _set_apart(words, start, start + size):
+            text = " ".join(w.text.strip(",.") for w in words[start : start + size])
+            mark = Mark(
+                RemovalKind.FILLER, f"filler “{text}” set apart", SET_APART_CONFIDENCE, FILLERS
+            )
+            ledger.propose(range(start, start + size), mark)
+
+
+def _set_apart(words: Sequence[Word], first: int, last: int) -> bool:
+    before = first == 0 or (
+        ends_clause(words[first - 1].text)
+        or words[first].start_us - words[first - 1].end_us >= SET_APART_PAUSE_US
+    )
+    after = last == len(words) or (
+        ends_clause(words[last - 1].text)
+        or words[last].start_us - words[last - 1].end_us >= SET_APART_PAUSE_US
+    )
+    return before and after
+
+
+def propose_held_hesitations(ctx: Context, ledger: Ledger) -> None:
+    """Words on a held (hesitation-like) island are a misheard filler unless the ASR is sure.
+
+    The audio is the first witness (a steady voiced sound between pauses); the transcript is the
+    second: every word on the island is a filler token or a doubtful word (short and below
+    `held_word_probability`, or any length below `doubtful_word_probability`). A confident word
+    ("I", "a", "Oh" said clearly) keeps the island.
+    """
+    options, words, held = ctx.options, ctx.words, ctx.held
+    if options.held_word_probability <= 0 or not held:
+        return
+    by_centre = WordsByCentre(words)
+    held_starts = [h.start_us for h in held]
+    for island in held:
+        inside = by_centre.inside(island)
+        if not inside or len(inside) > _HELD_MAX_WORDS:
+            continue
+        if any((m := ledger.first(i)) is not None and m.kind != RemovalKind.FILLER for i in inside):
+            continue
+        if not all(_doubtful(ctx, words[i]) for i in inside):
+            continue
+        if _hesitation_follows(ctx, max(inside), island, held_starts):
+            continue
+        text = " ".join(words[i].text.strip(",.") for i in inside)
+        reason = f"held hesitation sound between pauses, transcribed as “{text}”"
+        mark = Mark(RemovalKind.FILLER, reason, HELD_CONFIDENCE, HELD_HESITATIONS, "acoustic")
+        ledger.propose(inside, mark)
+
+
+def _hesitation_follows(ctx: Context, index: int, island: Span, starts: list[int]) -> bool:
+    """A filler follows the word and has a hesitation island of its own: the word is what was
+    said before the hesitation, not a second hesitation. (A filler written on top of later
+    words is just the ASR hearing the same hesitation twice.)"""
+    if not filler_follows(ctx.words, index):
+        return False
+    filler = ctx.words[index + 1]
+    centre = (filler.start_us + filler.end_us) // 2
+    at = bisect_right(starts, centre) - 1
+    return at >= 0 and ctx.held[at] != island and centre < ctx.held[at].end_us
+
+
+def _doubtful(ctx: Context, word: Word) -> bool:
+    options = ctx.options
+    if ctx.lexicon.is_hesitation(word.text):
+        return True
+    token = normalize_token(word.text)
+    if word.probability < options.doubtful_word_probability:
+        return True
+    return len(token) <= _HELD_LETTERS and word.probability < options.held_word_probability

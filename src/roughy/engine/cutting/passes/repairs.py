@@ -1,0 +1,133 @@
+"""False starts and self-repairs: an opening abandoned and started again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.similarity import common_prefix, retake_score, sounds_alike
+from roughy.engine.cutting.text import Sentence, ends_clause, ends_sentence
+from roughy.engine.types import RemovalKind
+
+FALSE_STARTS = "false_starts"
+SELF_REPAIRS = "self_repairs"
+
+FALSE_START_CONFIDENCE = 0.8
+SELF_REPAIR_CONFIDENCE = 0.7
+RESTART_PREFIX_SHARE = 0.6
+"""An abandoned stretch is restarted when the next sentence opens with this share of it."""
+CLAUSE_PAUSE_US = 250_000
+"""A pause this long inside a sentence opens a new clause (a comma's pause)."""
+CLAUSE_RETAKE_SCORE = 0.75
+"""An abandoned last clause (3+ words) this alike to the next sentence's opening."""
+REPAIR_NGRAMS = (4, 3, 2)
+
+
+def propose_false_starts(ctx: Context, ledger: Ledger) -> None:
+    """An abandoned start that the next sentence says again is dropped.
+
+    The abandoned part is a whole short sentence, or the last clause of a sentence (ASR often
+    runs the abandoned take into the previous sentence). The restart may be misheard slightly
+    differently, so besides a shared token prefix, a close character-level match counts.
+    """
+    sentences = ctx.live(ledger)
+    for current, following in zip(sentences, sentences[1:], strict=False):
+        start = _abandoned_from(ctx, current, following.tokens, ledger)
+        if start is None:
+            continue
+        abandoned = " ".join(current.tokens[start:])
+        mark = Mark(
+            RemovalKind.FALSE_START,
+            f"false start “{abandoned}” restarted",
+            FALSE_START_CONFIDENCE,
+            FALSE_STARTS,
+        )
+        ledger.propose(current.indices[start:], mark)
+
+
+def _abandoned_from(
+    ctx: Context, current: Sentence, following: Sequence[str], ledger: Ledger
+) -> int | None:
+    """Earliest clause start from which the rest of `current` is restarted by `following`."""
+    for start in range(len(current.tokens)):
+        tail = current.tokens[start:]
+        if len(tail) > ctx.options.false_start_max_words or len(tail) >= len(following):
+            continue
+        if start > 0 and (len(tail) < 2 or not _opens_clause(ctx, current, start, ledger)):
+            continue
+        if _restarted(tail, following):
+            return start
+        if (
+            start > 0
+            and len(tail) >= 3
+            and retake_score(tail, following[: len(tail)], ctx.lexicon) >= CLAUSE_RETAKE_SCORE
+        ):
+            return start
+    return None
+
+
+def _restarted(a: Sequence[str], b: Sequence[str]) -> bool:
+    prefix = common_prefix(a, b)
+    if prefix >= 2 and prefix >= RESTART_PREFIX_SHARE * len(a):
+        return True
+    if len(a) == 1:
+        return prefix == 1 and len(b) >= 3
+    return sounds_alike(a, b)
+
+
+def _opens_clause(ctx: Context, sentence: Sentence, pos: int, ledger: Ledger) -> bool:
+    if pos == 0:
+        return True
+    words = ctx.words
+    index = sentence.indices[pos]
+    previous = sentence.indices[pos - 1]
+    if (
+        ends_clause(words[previous].text)
+        or words[index].start_us - words[previous].end_us > CLAUSE_PAUSE_US
+    ):
+        return True
+    return any(ledger.claimed(k) for k in range(previous + 1, index))
+
+
+def propose_self_repairs(ctx: Context, ledger: Ledger) -> None:
+    """A clause-initial n-gram (n >= 2) said again within a few words: drop the abandoned part.
+
+    Guards keep legitimate repetition: the first occurrence must open a clause (sentence start,
+    after a comma or a pause), the abandoned stretch must not cross a sentence end, and the
+    repeat must come within `repair_window_words` words.
+    """
+    for sentence in ctx.live(ledger):
+        tokens = sentence.tokens
+        pos = 0
+        while pos < len(tokens):
+            cut = _repair_at(ctx, sentence, pos, ledger)
+            if cut is None:
+                pos += 1
+                continue
+            phrase = " ".join(tokens[pos:cut])
+            mark = Mark(
+                RemovalKind.FALSE_START,
+                f"self-repair: “{phrase}” said again",
+                SELF_REPAIR_CONFIDENCE,
+                SELF_REPAIRS,
+            )
+            ledger.propose(sentence.indices[pos:cut], mark)
+            pos = cut
+
+
+def _repair_at(ctx: Context, sentence: Sentence, pos: int, ledger: Ledger) -> int | None:
+    tokens = sentence.tokens
+    if not _opens_clause(ctx, sentence, pos, ledger):
+        return None
+    for n in REPAIR_NGRAMS:
+        gram = tokens[pos : pos + n]
+        if len(gram) < n:
+            continue
+        for gap in range(0, ctx.options.repair_window_words + 1):
+            again = pos + n + gap
+            if tuple(tokens[again : again + n]) == tuple(gram) and again + n < len(tokens):
+                between = sentence.indices[pos:again]
+                if not any(ends_sentence(ctx.words[i].text) for i in between[n - 1 :]):
+                    return again
+    return None

@@ -1,0 +1,187 @@
+"""Retakes: a take abandoned and said again, with a cue between the takes or without one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.cues import CUE_MAX_TOKENS, find_cue, hints_a_cue
+from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.similarity import best_retake_score, restarts
+from roughy.engine.cutting.text import Sentence, similar
+from roughy.engine.types import RemovalKind
+
+CUED_RETAKES = "cued_retakes"
+UNCUED_RETAKES = "uncued_retakes"
+
+CUE_CONFIDENCE = 0.9
+"""A cue between two takes that match."""
+LONE_CUE_CONFIDENCE = 0.75
+"""A strong cue that is a sentence of its own, with no take after it that matches the one
+before: most likely still a cue, but nothing confirms it."""
+TAKE_CONFIDENCE = 0.85
+"""The take before a cue, said again after it."""
+BLIND_TAKE_CONFIDENCE = 0.55
+"""The sentence before a lone cue, with nothing to compare it with."""
+MAX_BLIND_TAKE_TOKENS = 20
+"""Nothing to compare with and no sentence end in sight (an unpunctuated transcript): a take
+this long cannot be told apart from what came before it, so only the cue goes."""
+MIN_TAKE_TOKENS = 3
+"""A take shorter than this is a fragment of a longer one the ASR broke in two."""
+CUE_SLACK = 2
+"""Words before or after a cue in its own short sentence that belong to it ("okay", "so")."""
+ASIDE_MAX_TOKENS = 6
+"""An aside between two matching takes this short, with a cue role word, is a cue."""
+ASIDE_CONFIDENCE = 0.6
+
+
+def propose_cued_retakes(ctx: Context, ledger: Ledger) -> None:
+    """A cue ("sorry, let me say that again", in any wording) drops itself and the take before
+    it, when what follows says that take again; a strong cue standing alone drops itself."""
+    sentences = ctx.live(ledger)
+    for n, sentence in enumerate(sentences):
+        cue = find_cue(sentence.tokens, ctx.lexicon)
+        if cue is None:
+            continue
+        _drop_cue_and_take(ctx, sentences, n, cue.start, cue.end, cue.strong, ledger)
+
+
+def _drop_cue_and_take(
+    ctx: Context,
+    sentences: Sequence[Sentence],
+    n: int,
+    cue_start: int,
+    cue_end: int,
+    strong: bool,
+    ledger: Ledger,
+) -> None:
+    sentence = sentences[n]
+    tokens = sentence.tokens
+    if (
+        len(tokens) <= CUE_MAX_TOKENS
+        and cue_start <= CUE_SLACK
+        and len(tokens) - cue_end <= CUE_SLACK
+    ):
+        # A short sentence around a cue is the cue ("Okay, let me say that again, sorry").
+        cue_start, cue_end = 0, len(tokens)
+    following = _following_tokens(sentences, n, sentence, cue_end)
+    head = list(tokens[:cue_start])
+    if head:
+        take_indices, take_tokens = list(sentence.indices[:cue_start]), head
+    else:
+        take_indices, take_tokens = _take_before(sentences, n)
+    start = _restarted_suffix(take_tokens, following)
+    isolated = not head and cue_end == len(tokens)
+    if start is None and not (strong and isolated):
+        return
+    cue_indices = sentence.indices[cue_start:cue_end]
+    cue_text = " ".join(tokens[cue_start:cue_end])
+    cue_confidence = CUE_CONFIDENCE if start is not None else LONE_CUE_CONFIDENCE
+    ledger.propose(
+        cue_indices,
+        Mark(RemovalKind.RETAKE_CUE, f"retake cue “{cue_text}”", cue_confidence, CUED_RETAKES),
+    )
+    if start is not None:
+        take_indices = take_indices[start:]
+        confidence = TAKE_CONFIDENCE
+    elif len(take_tokens) > MAX_BLIND_TAKE_TOKENS:
+        take_indices = []
+        confidence = BLIND_TAKE_CONFIDENCE
+    else:
+        confidence = BLIND_TAKE_CONFIDENCE
+    if take_indices:
+        reason = f"take abandoned before “{cue_text}”"
+        ledger.propose(take_indices, Mark(RemovalKind.RETAKE, reason, confidence, CUED_RETAKES))
+
+
+def _restarted_suffix(take: Sequence[str], following: Sequence[str]) -> int | None:
+    """Where, in what came before the cue, the take that is said again after it begins: the
+    tail of `take` that `following` restarts most closely (a transcript without punctuation
+    runs earlier sentences into the take)."""
+    starts = [
+        start
+        for start in range(len(take))
+        if (start == 0 or len(take) - start >= 2) and restarts(take[start:], following)
+    ]
+    if not starts:
+        return None
+
+    def closeness(start: int) -> float:
+        tail = take[start:]
+        return similar(tail, following[: len(tail) + 3])
+
+    return max(starts, key=lambda start: (closeness(start), -start))
+
+
+def _take_before(sentences: Sequence[Sentence], n: int) -> tuple[list[int], list[str]]:
+    """The sentence before the cue, reaching further back while it is a stray fragment (the ASR
+    often breaks an abandoned take in two)."""
+    indices: list[int] = []
+    tokens: list[str] = []
+    k = n
+    while k > 0 and len(tokens) < MIN_TAKE_TOKENS:
+        k -= 1
+        indices = list(sentences[k].indices) + indices
+        tokens = list(sentences[k].tokens) + tokens
+    return indices, tokens
+
+
+def _following_tokens(
+    sentences: Sequence[Sentence], n: int, sentence: Sentence, cue_end: int
+) -> list[str]:
+    rest = list(sentence.tokens[cue_end:])
+    if len(rest) >= MIN_TAKE_TOKENS or n + 1 >= len(sentences):
+        return rest
+    return rest + list(sentences[n + 1].tokens)
+
+
+def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
+    """Keep the last of consecutive near-identical sentences (a retake without a cue).
+
+    Near-identical means a high token similarity *and* shared content words, so parallel
+    sentences survive. The retake is compared with the whole next sentence and with its
+    opening, since ASR often runs sentences together. A short aside between the two takes
+    that sounds like talk about the take is a cue.
+    """
+    sentences = ctx.live(ledger)
+    threshold = ctx.options.retake_similarity
+    lexicon = ctx.lexicon
+    for n, current in enumerate(sentences[:-1]):
+        a = current.tokens
+        if len(a) < MIN_TAKE_TOKENS:
+            continue
+        following = _tokens_after(sentences, n, len(a))
+        best = best_retake_score(a, following, lexicon)
+        between: Sentence | None = None
+        if best < threshold and n + 2 < len(sentences):
+            aside = sentences[n + 1].tokens
+            if len(aside) <= ASIDE_MAX_TOKENS and hints_a_cue(aside, lexicon):
+                after = _tokens_after(sentences, n + 1, len(a))
+                best = best_retake_score(a, after, lexicon)
+                between, following = sentences[n + 1], after
+        if best < threshold:
+            continue
+        reason = f"retake: said again as “{' '.join(following[:6])}…”"
+        confidence = min(0.9, 0.4 + best * 0.5)
+        ledger.propose(
+            current.indices, Mark(RemovalKind.RETAKE, reason, confidence, UNCUED_RETAKES)
+        )
+        if between is not None:
+            text = " ".join(between.tokens)
+            mark = Mark(
+                RemovalKind.RETAKE_CUE,
+                f"aside between two takes: “{text}”",
+                ASIDE_CONFIDENCE,
+                UNCUED_RETAKES,
+            )
+            ledger.propose(between.indices, mark)
+
+
+def _tokens_after(sentences: Sequence[Sentence], n: int, wanted: int) -> tuple[str, ...]:
+    """Tokens of the following sentence(s): stray one-word fragments do not end the search."""
+    out: tuple[str, ...] = ()
+    for sentence in sentences[n + 1 :]:
+        out += sentence.tokens
+        if len(sentence.tokens) > 1 and len(out) >= wanted:
+            break
+    return out
