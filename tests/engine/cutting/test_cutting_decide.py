@@ -12,7 +12,7 @@ from roughy.engine.cutting import (
     CutOptions,
     decide_cut,
 )
-from roughy.engine.types import CutDocument, EngineError, RemovalKind, Span, Word
+from roughy.engine.types import CutDocument, EngineError, RemovalKind, Span, Transcript, Word
 
 
 def covered(spans: Sequence[Span], start: int, end: int) -> int:
@@ -316,3 +316,25 @@ def test_stutter_without_a_pause_is_spared_rather_than_clipping_speech() -> None
     words, doc = _stutter(0.0)
     assert not [r for r in doc.removed if r.kind is RemovalKind.STUTTER]
     assert_no_kept_word_clipped(doc, set())
+
+
+def test_a_recording_of_silence_is_cut_whole() -> None:
+    signal = AnalysisSignal.from_samples(np.zeros(16_000 * 20, np.float32), speech=())
+    doc = decide_cut(Transcript("en", (), "t", 20_000_000), signal)
+    assert doc.kept == ()
+    assert [(r.kind, r.pass_name) for r in doc.removed] == [(RemovalKind.SILENCE, "dead_air")]
+
+
+def test_a_recording_of_noise_is_cut_whole() -> None:
+    noise = np.random.default_rng(5).standard_normal(16_000 * 20).astype(np.float32) * 0.05
+    signal = AnalysisSignal.from_samples(noise)
+    doc = decide_cut(Transcript("en", (), "t", 20_000_000), signal)
+    assert doc.kept == ()
+
+
+def test_every_removed_span_names_its_pass() -> None:
+    words = words_from_text("Um, we need the the answer. And, uh, that is all.")
+    end = words[-1].end_us / 1e6 + 2.0
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end))
+    assert doc.removed and all(r.pass_name for r in doc.removed)
+    assert {r.pass_name for r in doc.removed} >= {"fillers", "stutters"}

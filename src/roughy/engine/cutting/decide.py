@@ -13,7 +13,7 @@ from roughy.engine.audio import (
 )
 from roughy.engine.cutting.adjudicator import Adjudicator, adjudicator_veto
 from roughy.engine.cutting.context import gather
-from roughy.engine.cutting.marks import Marks
+from roughy.engine.cutting.marks import Mark, Marks
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.pieces import Piece, build_pieces
 from roughy.engine.cutting.resolve import resolve
@@ -39,6 +39,9 @@ _MISSED_WORD_MAX_US = 400_000
 single syllable the ASR wrote nothing for, even with its filler hint, is most likely a
 hesitation."""
 PAUSES = "pauses"
+_DEAD_AIR = Mark(
+    RemovalKind.SILENCE, "no speech in the recording: dead air", 0.95, "dead_air", "acoustic"
+)
 _HUG_US = 200_000
 """A short wordless sound this close to a kept word is kept with it."""
 
@@ -169,9 +172,7 @@ def _removals(
 ) -> list[_Removal]:
     kept = _kept_pieces(pieces, signal)
     if not kept:
-        kept = [p for p in pieces if p.keep]
-    if not kept:
-        return [_Removal(p.start_us, p.end_us, p) for p in pieces]
+        return [_Removal(0, duration, Piece(0, duration, _DEAD_AIR, ()))]
     out: list[_Removal] = []
     lead = kept[0].start_us - options.pad_before_us
     out += _gap(index, 0, lead, 0, kept[0].start_us, options)

@@ -57,20 +57,25 @@ def _drop_cue_and_take(
 ) -> None:
     sentence = sentences[n]
     tokens = sentence.tokens
-    if (
-        len(tokens) <= CUE_MAX_TOKENS
-        and cue_start <= CUE_SLACK
-        and len(tokens) - cue_end <= CUE_SLACK
-    ):
-        # A short sentence around a cue is the cue ("Okay, let me say that again, sorry").
-        cue_start, cue_end = 0, len(tokens)
     following = _following_tokens(sentences, n, sentence, cue_end)
     head = list(tokens[:cue_start])
-    if head:
+    start = _restarted_suffix(head, following) if head else None
+    if start is not None:
         take_indices, take_tokens = list(sentence.indices[:cue_start]), head
     else:
-        take_indices, take_tokens = _take_before(sentences, n)
-    start = _restarted_suffix(take_tokens, following)
+        if (
+            len(tokens) <= CUE_MAX_TOKENS
+            and cue_start <= CUE_SLACK
+            and len(tokens) - cue_end <= CUE_SLACK
+        ):
+            # A short sentence around a cue is the cue ("Okay, let me say that again, sorry").
+            cue_start, cue_end, head = 0, len(tokens), []
+            following = _following_tokens(sentences, n, sentence, cue_end)
+        if head:
+            take_indices, take_tokens = list(sentence.indices[:cue_start]), head
+        else:
+            take_indices, take_tokens = _take_before(sentences, n)
+            start = _restarted_suffix(take_tokens, following)
     isolated = not head and cue_end == len(tokens)
     if start is None and not (strong and isolated):
         return
