@@ -69,6 +69,23 @@ async def test_paid_checkout_tops_up_once_and_activates_pending_payment_asset(
     assert await balance(client, account) == 100 - 1
 
 
+async def test_delayed_payment_is_credited_when_it_succeeds(
+    client: httpx.AsyncClient, billing: Billing, runtime: Runtime
+) -> None:
+    account = await create_account(runtime, credits_granted=0)
+    session_id, customer = await checkout(client, billing, account, PACK)
+    pending = paid_checkout(session_id, customer, paid=False)
+    answer = await deliver(client, billing, event("checkout.session.completed", pending))
+    assert answer.json()["outcome"] == "not_paid"
+    assert await balance(client, account) == 0
+    succeeded = dict(pending, payment_status="paid")
+    answer = await deliver(
+        client, billing, event("checkout.session.async_payment_succeeded", succeeded)
+    )
+    assert answer.json()["outcome"] == "credited"
+    assert await balance(client, account) == 100
+
+
 async def test_tampered_stale_or_missing_signature_is_400_and_changes_nothing(
     client: httpx.AsyncClient, billing: Billing, account: Account, runtime: Runtime
 ) -> None:

@@ -94,6 +94,20 @@ for router in (public, legacy):
     "a refunded charge adds a negative `refund` for the refunded share; a deleted "
     "subscription gets no further credits. A top-up activates `pending_payment` assets, "
     "oldest first.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "A Stripe event exactly as Stripe sent it (the "
+                        "signature covers these bytes).",
+                    }
+                }
+            },
+        }
+    },
 )
 async def stripe_webhook(
     request: Request,
