@@ -22,7 +22,7 @@ from roughy.auth.models import User
 from roughy.billing import payloads
 from roughy.billing import repository as repo
 from roughy.billing.errors import BillingDisabled, UnknownPrice
-from roughy.billing.models import BillingCustomer, CheckoutSession, Payment
+from roughy.billing.models import BillingCustomer, CheckoutSession, Payment, Subscription
 from roughy.billing.payloads import Event
 from roughy.billing.provider import CheckoutOrder, PaymentProvider, StripeProvider
 from roughy.config import Settings, StripeProduct
@@ -118,6 +118,14 @@ class _Context:
 Handler = Callable[[_Context, Event], Awaitable[str]]
 
 
+class _NoEffect(Exception):
+    """The event does nothing; `outcome` says why."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
 async def receive_webhook(
     session: AsyncSession,
     provider: PaymentProvider,
@@ -132,7 +140,10 @@ async def receive_webhook(
     else:
         handler = HANDLERS.get(event.type)
         context = _Context(session, provider, settings)
-        outcome = await handler(context, event) if handler else "ignored"
+        try:
+            outcome = await handler(context, event) if handler else "ignored"
+        except _NoEffect as skipped:
+            outcome = skipped.outcome
         await repo.set_event_outcome(session, event.id, outcome)
     log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
     return outcome
@@ -206,6 +217,19 @@ async def _checkout_completed(context: _Context, event: Event) -> str:
     )
 
 
+async def _customers_subscription(
+    context: _Context, customer_id: str | None, subscription_id: str
+) -> Subscription:
+    """The subscription, locked, when it is (or becomes) that of the customer's user."""
+    user_id = await _owner(context.session, customer_id)
+    if user_id is None:
+        raise _NoEffect("unknown_customer")
+    subscription = await repo.subscription_for_update(context.session, subscription_id, user_id)
+    if subscription.user_id != user_id:
+        raise _NoEffect("customer_mismatch")
+    return subscription
+
+
 def _plan_credits(settings: Settings, lines: tuple[payloads.PlanLine, ...]) -> int:
     total = 0
     for line in lines:
@@ -219,14 +243,9 @@ async def _invoice_paid(context: _Context, event: Event) -> str:
     invoice = payloads.paid_invoice(event.object)
     if invoice.subscription_id is None or invoice.billing_reason not in PLAN_INVOICE_REASONS:
         return "ignored"
-    user_id = await _owner(context.session, invoice.customer_id)
-    if user_id is None:
-        return "unknown_customer"
-    subscription = await repo.subscription_for_update(
-        context.session, invoice.subscription_id, user_id
+    subscription = await _customers_subscription(
+        context, invoice.customer_id, invoice.subscription_id
     )
-    if subscription.user_id != user_id:
-        return "customer_mismatch"
     if subscription.ended_at is not None and invoice.created >= subscription.ended_at:
         return "subscription_ended_before"
     amount = _plan_credits(context.settings, invoice.lines)
@@ -234,7 +253,7 @@ async def _invoice_paid(context: _Context, event: Event) -> str:
         return "no_plan_lines"
     return await _credit(
         context,
-        user_id,
+        subscription.user_id,
         amount,
         source=EntrySource.STRIPE_INVOICE,
         reference=invoice.invoice_id,
@@ -288,14 +307,7 @@ async def _charge_refunded(context: _Context, event: Event) -> str:
 
 async def _subscription_deleted(context: _Context, event: Event) -> str:
     ended = payloads.ended_subscription(event.object)
-    user_id = await _owner(context.session, ended.customer_id)
-    if user_id is None:
-        return "unknown_customer"
-    subscription = await repo.subscription_for_update(
-        context.session, ended.subscription_id, user_id
-    )
-    if subscription.user_id != user_id:
-        return "customer_mismatch"
+    subscription = await _customers_subscription(context, ended.customer_id, ended.subscription_id)
     subscription.ended_at = ended.ended_at or event.created
     return "subscription_ended"
 
