@@ -65,6 +65,8 @@ async def test_tuspy_classic_creation_and_upload(
         "duration_seconds",
         "created_at",
         "download_url",
+        "error_code",
+        "error_message",
     }
     assert detail["download_url"] and detail["size_bytes"] == source.stat().st_size
     # /api/v1 assets are billed by their pipelines, never on upload.
@@ -171,7 +173,8 @@ async def test_patch_over_64_mib_is_413_and_writes_nothing(
 
     async def body() -> AsyncIterator[bytes]:
         block = b"\0" * (1024 * 1024)
-        for _ in range(65):
+        yield b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2" + block[24:]  # sniffs as MP4
+        for _ in range(64):
             yield block
 
     try:

@@ -75,3 +75,5 @@ class LegacyAssetSummary(BaseModel):
 
 class LegacyAsset(LegacyAssetSummary):
     download_url: str | None
+    error_code: str | None = Field(default=None, description="Set when `state` is failed.")
+    error_message: str | None = Field(default=None, description="Set when `state` is failed.")

@@ -48,7 +48,7 @@ PURGE_AFTER = timedelta(days=30)
 DEFAULT_PROJECT_NAME = "Pipeline uploads"
 _DEFAULT_PROJECT_LOCK = 7302
 _US_PER_MINUTE = 60_000_000
-_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready", "failed"})
+_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,13 +294,22 @@ async def purge_expired(session: AsyncSession) -> int:
 
 
 async def fail(session: AsyncSession, asset_id: str, *, code: str, message: str) -> None:
+    """`failed` keeps the row and its error; the bytes go (nothing is stored unpaid)."""
     asset = await repo.get(session, asset_id, for_update=True)
     if asset is None or asset.state != AssetState.PROCESSING.value:
         return
     asset.state = AssetState.FAILED.value
     asset.error_code = code
     asset.error_message = message[:2000]
+    asset.storage_key = None
+    asset.analysis_audio_key = None
     await session.flush()
+    await defer(
+        session,
+        "storage.delete_prefix",
+        queue="io",
+        prefix=asset_prefix(asset.project_id, asset.id),
+    )
     await webhooks.emit(
         session,
         user_id=asset.user_id,
@@ -457,4 +466,9 @@ def legacy_detail(asset: Asset, settings: Settings) -> LegacyAsset:
     url = None
     if summary.state not in (LegacyAssetState.PENDING_UPLOAD, LegacyAssetState.DELETED):
         url = _download_url(asset, settings)
-    return LegacyAsset(**summary.model_dump(), download_url=url)
+    return LegacyAsset(
+        **summary.model_dump(),
+        download_url=url,
+        error_code=asset.error_code,
+        error_message=asset.error_message,
+    )

@@ -24,14 +24,18 @@ PREPARE_RETRIES = 2
 class _Prepared:
     info: MediaInfo
     analysis_key: str
+    decoded_us: int
+    """What was really decoded (the analysis audio's length): billed, quoted and stored, never the
+    container header's claim, which a file can state as anything."""
 
 
-def _media_info_dict(info: MediaInfo) -> dict[str, Any]:
+def _media_info_dict(info: MediaInfo, decoded_us: int) -> dict[str, Any]:
     video = info.video
     audio = info.audio
     return {
         "format": info.format_name,
-        "duration_us": info.duration_us,
+        "duration_us": decoded_us,
+        "header_duration_us": info.duration_us,
         "bit_rate": info.bit_rate,
         "video": None
         if video is None
@@ -66,11 +70,11 @@ def _prepare_files(
         info = probe(source)
         scratch.parent.mkdir(parents=True, exist_ok=True)
         try:
-            extract_analysis_audio(source, scratch)
+            analysis = extract_analysis_audio(source, scratch)
             storage.put_file(analysis_key, scratch, move=True)
         finally:
             scratch.unlink(missing_ok=True)
-    return _Prepared(info=info, analysis_key=analysis_key)
+    return _Prepared(info=info, analysis_key=analysis_key, decoded_us=analysis.duration_us)
 
 
 @job("assets.prepare", queue="cpu", retries=PREPARE_RETRIES)
@@ -115,8 +119,8 @@ async def prepare(ctx: JobContext, asset_id: str) -> None:
         await service.settle(
             session,
             asset_id,
-            duration_us=prepared.info.duration_us,
-            media_info=_media_info_dict(prepared.info),
+            duration_us=prepared.decoded_us,
+            media_info=_media_info_dict(prepared.info, prepared.decoded_us),
             analysis_key=prepared.analysis_key,
             billing_enabled=ctx.settings.billing_enabled,
         )

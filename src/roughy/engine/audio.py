@@ -57,7 +57,7 @@ def extract_analysis_audio(
     try:
         container = av.open(str(source))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaUnreadable(f"cannot open {source.name}: {exc}") from exc
+        raise MediaUnreadable(f"cannot open the media: {exc}") from exc
     try:
         with container, partial.open("wb") as out:
             stream = _first_audio_stream(container, source)
@@ -68,7 +68,7 @@ def extract_analysis_audio(
         raise
     if samples == 0:
         partial.unlink(missing_ok=True)
-        raise NoAudioStream(f"{source.name} has no decodable audio")
+        raise NoAudioStream("the media has no decodable audio")
     partial.replace(destination)
     if on_progress is not None:
         on_progress(1.0)
@@ -83,7 +83,7 @@ def extract_analysis_audio(
 
 def _first_audio_stream(container: av.container.InputContainer, source: Path) -> av.AudioStream:
     if not container.streams.audio:
-        raise NoAudioStream(f"{source.name} has no audio stream")
+        raise NoAudioStream("the media has no audio stream")
     return container.streams.audio[0]
 
 

@@ -5,9 +5,21 @@ Callers catch `EngineError` (or a branch of it) and report `exc.code` and `exc.m
 
 from __future__ import annotations
 
+import re
+
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
+_PATH = re.compile(r"""(?::\s*)?(['"]?)(?<![\w./:~-])/[^\s'"]+\1""")
+
+
+def without_paths(text: str) -> str:
+    """`text` with absolute file paths and `[Errno N]` prefixes removed: what a client may read
+    names the problem, never the files of the machine that hit it."""
+    return _PATH.sub("", _ERRNO.sub("", text)).strip()
+
 
 class EngineError(Exception):
-    """Base of every failure the engine raises."""
+    """Base of every failure the engine raises. `message` is safe to show a client (no paths);
+    `str(exc)` keeps the full text for logs."""
 
     code = "engine_error"
 
@@ -15,7 +27,7 @@ class EngineError(Exception):
         super().__init__(message)
         if code is not None:
             self.code = code
-        self.message = message
+        self.message = without_paths(message)
 
 
 class EngineCancelled(EngineError):

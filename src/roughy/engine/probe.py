@@ -123,13 +123,13 @@ def probe(path: Path) -> MediaInfo:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise MediaUnreadable(f"cannot open media {path.name}: {exc}") from exc
+        raise MediaUnreadable(f"cannot open the media: {exc}") from exc
     try:
         return _probe_open(path, container)
     except MediaUnreadable:
         raise
     except (av.error.FFmpegError, ValueError, OverflowError) as exc:
-        raise MediaUnreadable(f"cannot read media {path.name}: {exc}") from exc
+        raise MediaUnreadable(f"cannot read the media: {exc}") from exc
     finally:
         container.close()
 
@@ -140,10 +140,10 @@ def _probe_open(path: Path, container: Any) -> MediaInfo:
     audio = _audio_info(audio_stream) if audio_stream is not None else None
     video = _video_info(container, video_stream) if video_stream is not None else None
     if video is None and audio is None:
-        raise NoMediaStreams(f"{path.name} has no audio or video stream")
+        raise NoMediaStreams("the media has no audio or video stream")
     duration_us = _container_duration_us(container, video, audio)
     if duration_us <= 0:
-        raise MediaUnreadable(f"{path.name} has no playable duration")
+        raise MediaUnreadable("the media has no playable duration")
     return MediaInfo(
         path=path,
         format_name=str(container.format.name),

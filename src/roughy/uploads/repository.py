@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.assets.models import Asset
 from roughy.uploads.models import Upload
 
 
@@ -77,3 +78,22 @@ async def live_ids(session: AsyncSession, ids: Sequence[str]) -> set[str]:
 
 async def set_state(session: AsyncSession, upload_ids: Sequence[str], state: str) -> None:
     await session.execute(update(Upload).where(Upload.id.in_(list(upload_ids))).values(state=state))
+
+
+async def abandoned_presigned(
+    session: AsyncSession, before: datetime, limit: int = 500
+) -> list[Asset]:
+    """Assets opened for a presigned PUT (they have no tus upload) and never confirmed."""
+    has_upload = select(Upload.id).where(Upload.id == Asset.id).exists()
+    rows = await session.execute(
+        select(Asset)
+        .where(
+            Asset.origin == "upload",
+            Asset.state == "pending_upload",
+            Asset.created_at < before,
+            ~has_upload,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())

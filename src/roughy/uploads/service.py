@@ -109,6 +109,7 @@ async def open_legacy(
     """POST /api/v1/assets/upload-resumable: classic tus creation of an asset's upload."""
     fields = legacy_asset_fields(metadata)
     _check_length(length)
+    await assets.require_positive_balance(session, user.id, settings)
     asset = await assets.open_asset(
         session,
         user,
@@ -134,9 +135,11 @@ async def open_partial(
     raw_metadata: str | None,
     settings: Settings,
 ) -> Upload:
-    """A concatenation part: bytes only, no asset (any size up to the cap)."""
+    """A concatenation part: bytes only, no asset (any size up to the cap). Starting one needs a
+    positive balance, like opening an asset's upload."""
     if length is not None:
         assets.check_upload_length(length)
+    await assets.require_positive_balance(session, user.id, settings)
     return await _add_upload(session, user, surface, length, settings, metadata=raw_metadata)
 
 
@@ -270,11 +273,6 @@ def needs_sniff(upload: Upload, asset: Asset | None) -> bool:
     return upload.offset == 0 and asset is not None and upload.kind == "single"
 
 
-def sniff_is_mandatory(upload: Upload) -> bool:
-    """/v1 rejects non-media; /api/v1 was told the type in metadata and only wants the extension."""
-    return upload.surface == SURFACE_V1
-
-
 def check_new_length(upload: Upload, declared: int | None) -> int | None:
     """creation-defer-length: a PATCH may fix the length once; afterwards it must agree."""
     if declared is None:
@@ -372,9 +370,10 @@ async def terminate(session: AsyncSession, upload_id: str, *, soft_delete_asset:
     await session.flush()
 
 
-async def sweep(session: AsyncSession) -> list[str]:
-    """Expired unfinished uploads (and their never-finished assets) and uploads whose asset was
-    deleted. Returns the ids whose staged bytes can go."""
+async def sweep(session: AsyncSession, settings: Settings) -> list[str]:
+    """Expired unfinished uploads (and their never-finished assets), uploads whose asset was
+    deleted, and presigned assets never confirmed within the upload expiry (their PUT bytes go
+    too). Returns the ids whose staged bytes can go."""
     swept: list[str] = []
     for upload in await repo.expired_active(session, utcnow()):
         if upload.state == "complete":  # a spare concatenation part nobody used
@@ -389,6 +388,9 @@ async def sweep(session: AsyncSession) -> list[str]:
     for upload in await repo.orphaned_active(session):
         upload.state = "cancelled"
         swept.append(upload.id)
+    abandoned_before = utcnow() - timedelta(hours=settings.upload_expiry_hours)
+    for asset in await repo.abandoned_presigned(session, abandoned_before):
+        await assets.remove(session, asset)
     await session.flush()
     return swept
 
@@ -415,6 +417,7 @@ async def open_presigned(
         raise ValidationFailed(
             "type must be audio or video.", fields=[FieldError("body.type", "audio or video")]
         )
+    await assets.require_positive_balance(session, user.id, settings)
     asset = await assets.open_asset(
         session,
         user,

@@ -28,7 +28,7 @@ async def sweep(ctx: JobContext) -> None:
     """Expire unfinished uploads past Upload-Expires (their pending assets go too), and delete
     staged files whose upload is finished, cancelled, expired or gone."""
     async with ctx.transaction() as session:
-        swept = await service.sweep(session)
+        swept = await service.sweep(session, ctx.settings)
     directory = staging_dir(ctx.settings)
     for upload_id in swept:
         (directory / f"{upload_id}.part").unlink(missing_ok=True)

@@ -88,12 +88,6 @@ class Received:
     error: RoughyError | None
 
 
-@dataclass(frozen=True)
-class SniffPolicy:
-    enabled: bool
-    mandatory: bool
-
-
 def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
@@ -107,7 +101,7 @@ async def receive_into(
     receive: Receive,
     *,
     limit: int,
-    sniff_policy: SniffPolicy,
+    sniff: bool,
     checksum: Checksum | None,
     idle_timeout: float,
     stop: StopSignal,
@@ -121,7 +115,7 @@ async def receive_into(
         os.ftruncate(fd, start)
         os.lseek(fd, start, os.SEEK_SET)
         hasher = checksum.hasher() if checksum is not None else None
-        head: bytearray | None = bytearray() if sniff_policy.enabled else None
+        head: bytearray | None = bytearray() if sniff else None
         head_target = max(1, min(SNIFF_BYTES, limit))
         written = 0
         ending: Ending = "complete"
@@ -150,7 +144,7 @@ async def receive_into(
                         else:
                             head += chunk
                             if len(head) >= head_target:
-                                sniffed, error = _judge_head(bytes(head), sniff_policy)
+                                sniffed, error = _judge_head(bytes(head))
                                 if error is not None:
                                     break
                                 _write_all(fd, head)
@@ -168,10 +162,10 @@ async def receive_into(
             stop.disarm()
         if error is None and head:
             if ending == "complete":
-                if sniff_policy.mandatory and len(head) < assets.MIN_UPLOAD_BYTES:
+                if len(head) < assets.MIN_UPLOAD_BYTES:
                     error = BadRequest("The first PATCH must carry at least 64 bytes.")
                 else:
-                    sniffed, error = _judge_head(bytes(head), sniff_policy)
+                    sniffed, error = _judge_head(bytes(head))
                     if error is None:
                         _write_all(fd, head)
                         written += len(head)
@@ -192,9 +186,10 @@ async def receive_into(
         os.close(fd)
 
 
-def _judge_head(head: bytes, policy: SniffPolicy) -> tuple[SniffResult | None, RoughyError | None]:
+def _judge_head(head: bytes) -> tuple[SniffResult | None, RoughyError | None]:
+    """Every surface refuses non-media on its first bytes, so nothing else is ever stored."""
     found = sniff(head[:SNIFF_BYTES])
-    if found is None and policy.mandatory:
+    if found is None:
         return None, NotMedia()
     return found, None
 
@@ -245,10 +240,7 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
         if request.content_length is not None and request.content_length > limit:
             raise ChunkTooLarge()
         asset = await service.asset_of(session, upload)
-        policy = SniffPolicy(
-            enabled=service.needs_sniff(upload, asset),
-            mandatory=service.sniff_is_mandatory(upload),
-        )
+        sniff_first = service.needs_sniff(upload, asset)
 
     lock = WriterLock(runtime.db.url, request.upload_id)
     if not await lock.acquire(settings.upload_lock_wait_seconds):
@@ -270,7 +262,7 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
             request.offset,
             receive,
             limit=limit,
-            sniff_policy=policy,
+            sniff=sniff_first,
             checksum=request.checksum,
             idle_timeout=settings.upload_idle_timeout_seconds,
             stop=stop,
@@ -338,7 +330,7 @@ async def concatenate(
     try:
         head = await anyio.to_thread.run_sync(_concatenate, sources, staged)
         found = sniff(head)
-        if found is None and service.sniff_is_mandatory(final):
+        if found is None:
             async with runtime.db.transaction() as session:
                 await service.terminate(session, final.id, soft_delete_asset=False)
             staged.unlink(missing_ok=True)
@@ -387,7 +379,7 @@ async def presigned_put(
             0,
             receive,
             limit=assets.MAX_UPLOAD_BYTES,
-            sniff_policy=SniffPolicy(enabled=True, mandatory=False),
+            sniff=True,
             checksum=None,
             idle_timeout=settings.upload_idle_timeout_seconds,
             stop=StopSignal(),
@@ -403,8 +395,6 @@ async def presigned_put(
                 raise UploadComplete("The asset changed during the upload.")
             if received.sniffed is not None:
                 assets.record_sniff(asset, received.sniffed)
-            elif asset.extension is None:
-                asset.extension = "bin"
             asset.upload_length = received.written
             key = assets.source_key(asset)
             await anyio.to_thread.run_sync(lambda: runtime.storage.put_file(key, staged, move=True))

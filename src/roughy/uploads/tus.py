@@ -16,6 +16,7 @@ from fastapi import Request
 
 from roughy.assets.service import MAX_UPLOAD_BYTES
 from roughy.errors import PreconditionFailed, UnsupportedMediaType
+from roughy.kit.schemas import NUL_MESSAGE, contains_nul
 from roughy.uploads.errors import TUS_VERSION, MalformedTusRequest
 
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
@@ -108,9 +109,12 @@ def parse_metadata(value: str | None) -> dict[str, str | None]:
             result[key] = None
             continue
         try:
-            result[key] = base64.b64decode(parts[1], validate=True).decode("utf-8")
+            decoded = base64.b64decode(parts[1], validate=True).decode("utf-8")
         except (binascii.Error, ValueError) as exc:
             raise MalformedTusRequest(f"Upload-Metadata value of {key!r} is not base64.") from exc
+        if contains_nul(decoded):
+            raise MalformedTusRequest(f"Upload-Metadata {key!r} {NUL_MESSAGE}.")
+        result[key] = decoded
     return result
 
 
