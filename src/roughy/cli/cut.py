@@ -20,10 +20,7 @@ from roughy.engine.analyse import analyse
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import CutOptions
 from roughy.engine.export import FORMATS, ExportSource, export_cut
-from roughy.engine.transcribe import (
-    FasterWhisperTranscriber,
-    WhisperModelSpec,
-)
+from roughy.engine.transcribe import FasterWhisperTranscriber
 from roughy.engine.types import CutDocument, EngineError
 
 MEDIA_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".m4a": "m4a", ".mp3": "mp3"}
@@ -67,8 +64,11 @@ def cut(
         ),
     ] = None,
     model: Annotated[
-        Path | None,
-        typer.Option(help="faster-whisper model dir (default: ROUGHY_WHISPER_MODEL or tiny.en)."),
+        str | None,
+        typer.Option(
+            help="base, tiny.en or a faster-whisper model dir (default: ROUGHY_WHISPER_MODEL "
+            "or base)."
+        ),
     ] = None,
     language: Annotated[str | None, typer.Option(help="Language hint, e.g. en.")] = None,
     ffmpeg: Annotated[str | None, typer.Option(help="ffmpeg binary for rendering.")] = None,
@@ -124,13 +124,16 @@ def _run(
     formats: list[str],
     render_to: Path | None,
     out_dir: Path,
-    model: Path | None,
+    model: str | None,
     language: str | None,
     ffmpeg: str | None,
 ) -> None:
     stem = input_path.stem
     frame_rate, has_video, size = _probe(input_path)
-    spec = WhisperModelSpec(model, model.name) if model else whisper_model_spec(load_settings())
+    settings = load_settings()
+    if model:
+        settings = settings.model_copy(update={"whisper_model": model})
+    spec = whisper_model_spec(settings)
     with tempfile.TemporaryDirectory(prefix="roughy-cut-") as tmp, _stages() as stage:
         wav = Path(tmp) / "analysis.wav"
         extract_analysis_audio(input_path, wav, on_progress=stage("decode"))

