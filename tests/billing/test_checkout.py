@@ -42,6 +42,20 @@ async def test_pack_checkout_creates_the_customer_once_and_a_payment_session(
     assert (plan["mode"], plan["customer"]) == ("subscription", customer)
 
 
+async def test_prices_list_packs_then_plans(
+    client: httpx.AsyncClient, billing: Billing, account: Account
+) -> None:
+    for path in ("/v1/billing/prices", "/api/v1/billing/prices"):
+        response = await client.get(path, headers=account.headers)
+        assert response.status_code == 200
+        assert response.json() == {
+            "items": [
+                {"price_id": PACK, "kind": "pack", "credits": 100},
+                {"price_id": PLAN, "kind": "plan", "credits": 500},
+            ]
+        }
+
+
 async def test_portal_returns_stripe_url_for_the_users_customer(
     client: httpx.AsyncClient, billing: Billing, account: Account, settings: Settings
 ) -> None:
@@ -91,6 +105,8 @@ async def test_billing_switched_off_answers_billing_disabled(
     assert checkout_v1.json()["error"]["code"] == "billing_disabled"
     legacy = await client.post("/api/v1/billing/portal", headers=account.headers)
     assert (legacy.status_code, legacy.json()["code"]) == (409, "billing_disabled")
+    listing = await client.get("/v1/billing/prices", headers=account.headers)
+    assert (listing.status_code, listing.json()["error"]["code"]) == (409, "billing_disabled")
     hook = await client.post("/v1/billing/webhook", content=b"{}")
     assert (hook.status_code, hook.json()["error"]["code"]) == (409, "billing_disabled")
     assert (await client.get("/v1/credits/balance", headers=account.headers)).status_code == 200

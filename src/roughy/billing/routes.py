@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from roughy.auth.dependencies import CurrentUser
 from roughy.billing import service
 from roughy.billing.provider import PaymentProvider
-from roughy.billing.schemas import CheckoutCreate, RedirectUrl, WebhookReceipt
+from roughy.billing.schemas import (
+    CheckoutCreate,
+    PriceList,
+    PriceOut,
+    RedirectUrl,
+    WebhookReceipt,
+)
 from roughy.deps import SessionDep, SettingsDep
 from roughy.kit.openapi import error_responses
 
@@ -33,6 +39,14 @@ def _webhook_provider(settings: SettingsDep) -> PaymentProvider:
 Provider = Annotated[PaymentProvider, Depends(_provider)]
 
 
+async def list_prices(user: CurrentUser, provider: Provider, settings: SettingsDep) -> object:
+    items = [
+        PriceOut(price_id=price_id, kind=product.kind, credits=product.credits)
+        for price_id, product in service.prices(settings)
+    ]
+    return PriceList(items=items)
+
+
 async def create_checkout(
     body: CheckoutCreate,
     user: CurrentUser,
@@ -51,6 +65,16 @@ async def create_portal(
 
 
 for router in (public, legacy):
+    router.add_api_route(
+        "/prices",
+        list_prices,
+        methods=["GET"],
+        response_model=PriceList,
+        responses=error_responses(409, s409=DISABLED),
+        summary="What can be bought",
+        description="The credit packs and plans this server sells (`price_id` for checkout); "
+        "409 `billing_disabled` when billing is off, so a client can hide its buy buttons.",
+    )
     router.add_api_route(
         "/checkout",
         create_checkout,

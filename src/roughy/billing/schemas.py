@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from roughy.kit.schemas import Schema
@@ -12,6 +14,18 @@ class CheckoutCreate(Schema):
         description="A Stripe price id (`price_…`) the server sells: a credit pack (one-off "
         "payment) or a plan (monthly subscription), as mapped in `ROUGHY_STRIPE__PRICES`.",
     )
+
+
+class PriceOut(Schema):
+    price_id: str
+    kind: Literal["pack", "plan"] = Field(
+        description="`pack`: a one-off payment; `plan`: a monthly subscription."
+    )
+    credits: int = Field(description="Credits per purchase (pack) or per paid month (plan).")
+
+
+class PriceList(Schema):
+    items: list[PriceOut]
 
 
 class RedirectUrl(Schema):

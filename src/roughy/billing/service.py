@@ -60,6 +60,13 @@ async def _customer_id(session: AsyncSession, provider: PaymentProvider, user: U
     return created
 
 
+def prices(settings: Settings) -> list[tuple[str, StripeProduct]]:
+    """What can be bought, packs first, then by credits."""
+    return sorted(
+        settings.stripe.prices.items(), key=lambda item: (item[1].kind != "pack", item[1].credits)
+    )
+
+
 def _product(settings: Settings, price_id: str) -> StripeProduct:
     product = settings.stripe.prices.get(price_id)
     if product is None:
