@@ -27,3 +27,8 @@ class AssetFailed(Conflict):
 class UnsupportedFormat(Conflict):
     code = "unsupported_format"
     default_message = "This export format is not available for this cut."
+
+
+class BaseCutNotReady(Conflict):
+    code = "base_cut_not_ready"
+    default_message = "The base cut is not completed yet."

@@ -17,6 +17,10 @@ class Cut(EngineJobColumns, CreatedAt, Base):
     Idempotent on (asset, script): `script_key` is the sha256 of the script ("" without one) and
     is unique per asset among cuts that have not failed, so a failed cut can be asked for again.
     `document` is the engine's CutDocument (`to_dict`) once completed.
+
+    An edited cut names its engine cut in `base_cut_id` and keeps the reviewer's `edits`
+    (`[{start_us, end_us, action}]`); it is completed on creation, its `document` being the base
+    document with the edits applied, and its `script_key` hashes the base and the edits.
     """
 
     __tablename__ = "cuts"
@@ -39,6 +43,10 @@ class Cut(EngineJobColumns, CreatedAt, Base):
     script: Mapped[str | None] = mapped_column(Text)
     script_key: Mapped[str] = mapped_column(String(64), nullable=False)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    base_cut_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cuts.id", ondelete="CASCADE"), index=True
+    )
+    edits: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
 
 
 class Transcript(CreatedAt, Base):

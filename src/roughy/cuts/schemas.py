@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
@@ -32,13 +33,40 @@ class SubtitleFormat(StrEnum):
     VTT = "vtt"
 
 
+MAX_EDITS = 10_000
+
+
+class EditAction(StrEnum):
+    KEEP = "keep"
+    REMOVE = "remove"
+
+
+class CutEditIn(Schema):
+    start: Decimal = Field(ge=0, description="Source time, seconds (microsecond precision).")
+    end: Decimal = Field(ge=0, description="Source time, seconds; after `start`.")
+    action: EditAction = Field(description="keep or remove the interval [start, end).")
+
+
 class CutCreate(Schema):
     asset_id: UUID
     script: str | None = Field(
         default=None,
         max_length=MAX_SCRIPT_CHARS,
         description="Reference script (at most 100,000 characters). With it, one take per "
-        "sentence is kept and off-script asides are dropped. Snapshotted on the cut.",
+        "sentence is kept and off-script asides are dropped. Snapshotted on the cut. Not "
+        "allowed with `base_cut_id` (an edited cut keeps its base's script).",
+    )
+    base_cut_id: UUID | None = Field(
+        default=None,
+        description="Make an edited cut: a completed engine cut of this asset that `edits` "
+        "correct. The result is completed at once, exportable and renderable like any cut.",
+    )
+    edits: list[CutEditIn] | None = Field(
+        default=None,
+        max_length=MAX_EDITS,
+        description="With `base_cut_id`: keep/remove intervals of the source, inside the media "
+        "and not overlapping one another (else 422). Ignored order; an empty list copies the "
+        "base.",
     )
 
 
@@ -62,12 +90,32 @@ class RemovedSpan(Schema):
     )
 
 
+class CutEdit(Schema):
+    start: str = Field(pattern=SECONDS_PATTERN, description="Source time, decimal seconds.")
+    end: str = Field(pattern=SECONDS_PATTERN, description="Source time, decimal seconds.")
+    action: EditAction
+
+
+class TranscriptWord(Schema):
+    text: str
+    start: str = Field(pattern=SECONDS_PATTERN, description="Source time, decimal seconds.")
+    end: str = Field(pattern=SECONDS_PATTERN, description="Source time, decimal seconds.")
+    probability: float = Field(ge=0, le=1)
+
+
 class CutSummary(Schema):
     id: str
     asset_id: str
     project_id: str
     state: CutState
     script: str | None
+    base_cut_id: str | None = Field(
+        default=None, description="Set on an edited cut: the engine cut its edits correct."
+    )
+    edits: list[CutEdit] | None = Field(
+        default=None,
+        description="Set on an edited cut: the reviewer's changes to the base cut's decision.",
+    )
     progress: float | None = Field(
         description="0–1 while processing; 1 once completed; null before it starts."
     )
@@ -92,4 +140,7 @@ class Cut(CutSummary):
         default=None,
         description="Removals the engine was not sure of: still kept in `kept_segments`, "
         "proposed to a reviewer.",
+    )
+    words: list[TranscriptWord] | None = Field(
+        default=None, description="The transcript, word by word, on the source timeline."
     )

@@ -12,20 +12,23 @@ from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
 from roughy.cuts.analysis import analyse_asset, media_facts
+from roughy.cuts.edits import Edit, EditProblem, apply_edits, check_edits
 from roughy.cuts.errors import (
     AssetFailed,
     AssetNotFound,
     AssetPaymentRequired,
     AssetProcessing,
+    BaseCutNotReady,
     CutNotFound,
     UnsupportedFormat,
 )
 from roughy.cuts.models import Cut
-from roughy.cuts.schemas import CutCreate, CutState, ExportFormat, SubtitleFormat
+from roughy.cuts.schemas import CutCreate, CutEditIn, CutState, ExportFormat, SubtitleFormat
 from roughy.engine.export import ExportSource, export_cut
 from roughy.engine.types import CancelCheck, CutDocument, EngineError, ProgressCallback, RemovedSpan
-from roughy.errors import Conflict
+from roughy.errors import Conflict, FieldError, ValidationFailed
 from roughy.jobs import JobContext, JobState, defer
+from roughy.kit.clock import utcnow
 from roughy.kit.db import advisory_xact_lock
 from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
@@ -77,6 +80,8 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
     count, so asking again after a failure starts a fresh one."""
     asset = await get_asset(session, user, str(body.asset_id))
     require_cuttable(asset)
+    if body.base_cut_id is not None or body.edits is not None:
+        return await _create_edited(session, user, asset, body)
     script = body.script if body.script else None
     key = script_key(script)
     await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
@@ -95,6 +100,81 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
         ),
     )
     await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
+    return cut, True
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields=[FieldError(field, message)])
+
+
+def _edit_from(index: int, edit: CutEditIn) -> Edit:
+    start = int(edit.start.scaleb(6).to_integral_value())
+    end = int(edit.end.scaleb(6).to_integral_value())
+    if end <= start:
+        raise _invalid(f"body.edits.{index}", f"Edit {index} must end after it starts.")
+    return Edit(start, end, edit.action)
+
+
+def edited_key(base_cut_id: str, edits: list[Edit]) -> str:
+    """Idempotency key of an edited cut: its base and its edits in source order."""
+    shape = ";".join(f"{e.start_us}-{e.end_us}-{e.action.value}" for e in edits)
+    return hashlib.sha256(f"edit:{base_cut_id}:{shape}".encode()).hexdigest()
+
+
+async def _create_edited(
+    session: AsyncSession, user: User, asset: Asset, body: CutCreate
+) -> tuple[Cut, bool]:
+    """An edited cut: the base's document with the reviewer's edits, completed at once."""
+    if body.base_cut_id is None or body.edits is None:
+        field = "body.base_cut_id" if body.base_cut_id is None else "body.edits"
+        raise _invalid(field, "An edited cut needs both base_cut_id and edits.")
+    if body.script:
+        raise _invalid("body.script", "An edited cut keeps its base cut's script.")
+    base = await get(session, user, str(body.base_cut_id))
+    if base.asset_id != asset.id:
+        raise CutNotFound("Cut not found for this asset.")
+    if base.base_cut_id is not None:
+        raise _invalid("body.base_cut_id", "The base must be an engine cut, not an edited one.")
+    if base.state != JobState.COMPLETED or not base.document:
+        raise BaseCutNotReady(f"The base cut is {base.state}; edits need it completed.")
+    edits = sorted((_edit_from(i, e) for i, e in enumerate(body.edits)), key=lambda e: e.start_us)
+    document = CutDocument.from_dict(base.document)
+    try:
+        check_edits(edits, document.source_duration_us)
+    except EditProblem as problem:
+        raise _invalid("body.edits", str(problem)) from problem
+    edited = apply_edits(document, edits)
+    if not edited.kept:
+        raise _invalid("body.edits", "The edits leave nothing of the media kept.")
+    key = edited_key(base.id, edits)
+    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
+    existing = await repo.find_live(session, asset.id, key)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    cut = await repo.add(
+        session,
+        Cut(
+            user_id=user.id,
+            project_id=asset.project_id,
+            asset_id=asset.id,
+            script=base.script,
+            script_key=key,
+            base_cut_id=base.id,
+            edits=[e.to_dict() for e in edits],
+            state=JobState.COMPLETED,
+            progress=1.0,
+            document=edited.to_dict(),
+            started_at=now,
+            completed_at=now,
+        ),
+    )
+    await emit(
+        session,
+        user_id=user.id,
+        event_type="cut.completed",
+        data={"entity_id": cut.id, "asset_id": cut.asset_id},
+    )
     return cut, True
 
 
@@ -139,6 +219,8 @@ def present(cut: Cut, *, detail: bool = True) -> dict[str, Any]:
         "project_id": cut.project_id,
         "state": cut.state,
         "script": cut.script,
+        "base_cut_id": cut.base_cut_id,
+        "edits": None if cut.edits is None else [_edit_view(Edit.from_dict(e)) for e in cut.edits],
         "progress": cut.progress,
         "error_code": cut.error_code,
         "error_message": cut.error_message,
@@ -156,7 +238,20 @@ def present(cut: Cut, *, detail: bool = True) -> dict[str, Any]:
         ]
         out["removed_spans"] = [_span_view(r) for r in doc.removed]
         out["suggested_spans"] = [_span_view(r) for r in doc.suggested]
+        out["words"] = [
+            {
+                "text": w.text,
+                "start": seconds(w.start_us),
+                "end": seconds(w.end_us),
+                "probability": min(1.0, max(0.0, w.probability)),
+            }
+            for w in doc.words
+        ]
     return out
+
+
+def _edit_view(edit: Edit) -> dict[str, Any]:
+    return {"start": seconds(edit.start_us), "end": seconds(edit.end_us), "action": edit.action}
 
 
 def _span_view(span: RemovedSpan) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class RemovalKind(StrEnum):
     RETAKE_CUE = "retake_cue"
     OFF_SCRIPT = "off_script"
     STUTTER = "stutter"
+    MANUAL = "manual"  # removed by a reviewer in an edited cut
 
 
 @dataclass(frozen=True)
