@@ -33,6 +33,11 @@ class AssetCreate(Schema):
     language: str | None = Field(
         default=None, pattern=r"^[A-Za-z]{2}$", description="ISO 639-1 hint; null = auto-detect."
     )
+    filename: str | None = Field(
+        default=None,
+        max_length=255,
+        description="The uploaded file's name; downloads, renders and exports are named after it.",
+    )
 
     @field_validator("language")
     @classmethod
@@ -52,6 +57,7 @@ class AssetSummary(BaseModel):
         description='Decimal string, e.g. "324.412"; set on ready and pending_payment.'
     )
     language: str | None
+    filename: str | None = Field(default=None, description="The uploaded file's name.")
     cuttable: bool = Field(description="Prepared and paid: cuts and renders may start.")
     created_at: datetime
 
@@ -77,3 +83,10 @@ class LegacyAsset(LegacyAssetSummary):
     download_url: str | None
     error_code: str | None = Field(default=None, description="Set when `state` is failed.")
     error_message: str | None = Field(default=None, description="Set when `state` is failed.")
+
+
+class Waveform(BaseModel):
+    duration_seconds: str = Field(description="Source duration, decimal seconds.")
+    peaks: list[float] = Field(
+        description="Peak level (0–1) of each of `points` equal stretches of the source."
+    )

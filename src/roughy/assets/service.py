@@ -419,6 +419,7 @@ def _summary_fields(asset: Asset) -> dict[str, Any]:
         "content_type": asset.content_type,
         "duration_seconds": duration_seconds(asset.duration_us) if measured else None,
         "language": asset.language,
+        "filename": asset.filename,
         "cuttable": asset.state == "ready",
         "created_at": asset.created_at,
     }

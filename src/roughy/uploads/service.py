@@ -67,6 +67,7 @@ async def open_for_new_asset(
         upload_length=body.size_bytes,
         surface=SURFACE_V1,
         language=body.language,
+        filename=sanitize_filename(body.filename),
     )
     await assets.require_positive_balance(session, user.id, settings)
     upload = await _add_upload(
