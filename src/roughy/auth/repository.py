@@ -71,9 +71,11 @@ async def users_deleted_before(session: AsyncSession, cutoff: datetime) -> list[
     return list(result.scalars())
 
 
-async def revoke_all_keys(session: AsyncSession, user_id: str, when: datetime) -> None:
-    await session.execute(
-        update(ApiKey)
-        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
-        .values(revoked_at=when)
-    )
+async def revoke_all_keys(
+    session: AsyncSession, user_id: str, when: datetime, *, kind: str | None = None
+) -> None:
+    """Revoke every live key of the user (only those of `kind` when given)."""
+    where = [ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)]
+    if kind is not None:
+        where.append(ApiKey.kind == kind)
+    await session.execute(update(ApiKey).where(*where).values(revoked_at=when))

@@ -110,6 +110,14 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
     return user
 
 
+async def set_password(session: AsyncSession, email: str, password: str) -> User:
+    """Replace the password; open web sessions end (API keys keep working)."""
+    user = await require_user_by_email(session, email)
+    user.password_hash = hash_password(password)
+    await repo.revoke_all_keys(session, user.id, utcnow(), kind=KIND_SESSION)
+    return user
+
+
 async def login(session: AsyncSession, email: str, password: str) -> IssuedKey:
     user = await repo.get_user_by_email(session, email)
     if user is None or not verify_password(user.password_hash, password):

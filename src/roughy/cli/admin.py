@@ -1,6 +1,8 @@
-"""Administration commands: users, API keys, credits, migrations."""
+"""Administration commands: users, API keys, credits, projects, migrations."""
 
 from __future__ import annotations
+
+import sys
 
 import typer
 from rich.console import Console
@@ -12,12 +14,17 @@ from roughy.cli.runtime import in_transaction
 from roughy.config import Settings, load_settings
 from roughy.credits import service as credits
 from roughy.errors import RoughyError
+from roughy.kit.pagination import PageParams
+from roughy.projects import service as projects
+from roughy.projects.schemas import ProjectCreate, ProjectState
 
 console = Console()
 users = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 credit = typer.Typer(help="Manage credits.", no_args_is_help=True)
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+project = typer.Typer(help="Manage a user's projects.", no_args_is_help=True)
+MIN_PASSWORD = 8
 
 
 def _fail(error: RoughyError) -> None:
@@ -25,13 +32,49 @@ def _fail(error: RoughyError) -> None:
     raise typer.Exit(1)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask_password(required: bool) -> str | None:
+    """Prompt twice, hidden. Optional prompts accept an empty answer (no password)."""
+    hint = "" if required else " (empty: none, sign in with API keys only)"
+    while True:
+        answer: str = typer.prompt(
+            f"Password{hint}",
+            hide_input=True,
+            confirmation_prompt=True,
+            default="" if not required else None,
+            show_default=False,
+        )
+        if not answer and not required:
+            return None
+        if len(answer) >= MIN_PASSWORD:
+            return answer
+        console.print(f"[red]at least {MIN_PASSWORD} characters, please[/red]")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        console.print(f"[red]error:[/red] the password needs at least {MIN_PASSWORD} characters")
+        raise typer.Exit(1)
+
+
 @users.command("create")
 def create_user(
     email: str,
-    password: str = typer.Option(None, help="Password for login (optional; API keys need none)."),
+    password: str = typer.Option(
+        None,
+        help="Password for signing in to the web app. Asked for when omitted and the terminal "
+        "is interactive; without one the account uses API keys only.",
+    ),
     name: str = typer.Option(None, help="Display name."),
 ) -> None:
     """Create a verified user."""
+    if password is None and _interactive():
+        password = _ask_password(required=False)
+    elif password is not None:
+        _check_password(password)
 
     async def work(session: AsyncSession, settings: Settings) -> str:
         user = await auth.create_user(session, email, password, verified=True, name=name)
@@ -43,6 +86,31 @@ def create_user(
         console.print(f"created user {email} ({in_transaction(work)})")
     except RoughyError as error:
         _fail(error)
+
+
+@users.command("set-password")
+def set_password(
+    email: str,
+    password: str = typer.Option(None, help="The new password (asked for, hidden, when omitted)."),
+) -> None:
+    """Set or replace a user's password (signs out their web sessions)."""
+    if password is None:
+        if not _interactive():
+            console.print("[red]error:[/red] pass --password (no terminal to ask on)")
+            raise typer.Exit(1)
+        password = _ask_password(required=True)
+    assert password is not None
+    _check_password(password)
+    new_password = password
+
+    async def work(session: AsyncSession, settings: Settings) -> None:
+        await auth.set_password(session, email, new_password)
+
+    try:
+        in_transaction(work)
+    except RoughyError as error:
+        _fail(error)
+    console.print(f"password set for {email}")
 
 
 @users.command("verify")
@@ -86,6 +154,39 @@ def grant_credits(email: str, amount: int, memo: str = typer.Option(None)) -> No
         console.print(f"balance of {email}: {in_transaction(work)}")
     except RoughyError as error:
         _fail(error)
+
+
+@project.command("create")
+def create_project(email: str, name: str) -> None:
+    """Create a project for a user and print its id."""
+
+    async def work(session: AsyncSession, settings: Settings) -> str:
+        user = await auth.require_user_by_email(session, email)
+        return (await projects.create(session, user, ProjectCreate(name=name))).id
+
+    try:
+        typer.echo(in_transaction(work))
+    except RoughyError as error:
+        _fail(error)
+
+
+@project.command("list")
+def list_projects(email: str) -> None:
+    """A user's active projects, newest first: id and name, one a line."""
+
+    async def work(session: AsyncSession, settings: Settings) -> list[tuple[str, str]]:
+        user = await auth.require_user_by_email(session, email)
+        found = await projects.list_projects(
+            session, user, ProjectState.ACTIVE, PageParams(limit=100, offset=0)
+        )
+        return [(p.id, p.name) for p in found.rows]
+
+    try:
+        rows = in_transaction(work)
+    except RoughyError as error:
+        _fail(error)
+    for project_id, project_name in rows:
+        typer.echo(f"{project_id}  {project_name}")
 
 
 @db.command("upgrade")

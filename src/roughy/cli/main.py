@@ -3,6 +3,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -21,6 +26,7 @@ app = typer.Typer(
 app.add_typer(admin.users, name="users")
 app.add_typer(admin.keys, name="keys")
 app.add_typer(admin.credit, name="credits")
+app.add_typer(admin.project, name="projects")
 app.add_typer(admin.db, name="db")
 console = Console(stderr=True)
 
@@ -28,6 +34,40 @@ console = Console(stderr=True)
 for module_name in ("roughy.cli.cut", "roughy.cli.upload"):
     if importlib.util.find_spec(module_name) is not None:
         importlib.import_module(module_name).register(app)
+
+
+def roughy_command() -> str:
+    """How to run this very `roughy` from the user's shell: bare when it is on PATH, else the
+    path of the executable next to the running interpreter (e.g. `.venv/bin/roughy`)."""
+    beside = Path(sys.executable).with_name("roughy")
+    found = shutil.which("roughy")
+    if found is not None and Path(found).resolve() == beside.resolve():
+        return "roughy"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
+
+
+def command_environment() -> str:
+    """The ROUGHY_ variables that choose the database, repeated so printed commands reach it."""
+    names = ("ROUGHY_DATA_DIR", "ROUGHY_DATABASE_URL")
+    return "".join(f"{n}={shlex.quote(os.environ[n])} " for n in names if os.environ.get(n))
+
+
+def banner(base_url: str, roughy: str) -> str:
+    roughy = command_environment() + roughy
+    return "\n".join(
+        [
+            f"[bold]Roughy[/bold] is running: open {base_url}/ and sign up.",
+            f"  API docs: {base_url}/v1/docs   OpenAPI: {base_url}/v1/openapi.json",
+            "  Give an account credits (1 credit = 1 started minute of uploaded media):",
+            f"    {roughy} credits grant you@example.com 60",
+            "  Or from the command line:",
+            f"    {roughy} users create you@example.com --password 'at least 8 chars'",
+            f"    {roughy} keys create you@example.com --name laptop",
+        ]
+    )
 
 
 @app.command()
@@ -42,14 +82,7 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     configure_logging(settings.log_level)
-    console.print(
-        f"[bold]Roughy[/bold] API on {settings.base_url}"
-        f"  (OpenAPI: {settings.base_url}/v1/openapi.json)"
-    )
-    console.print(
-        "Get an API key:  roughy users create you@example.com && "
-        "roughy keys create you@example.com --name laptop"
-    )
+    console.print(banner(settings.base_url, roughy_command()), highlight=False, soft_wrap=True)
     uvicorn.run(
         create_app(settings, with_worker=not no_worker),
         host=settings.host,
