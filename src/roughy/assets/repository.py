@@ -11,28 +11,6 @@ from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.projects.models import Project
 
 
-async def add(session: AsyncSession, asset: Asset) -> Asset:
-    session.add(asset)
-    await session.flush()
-    return asset
-
-
-async def get(session: AsyncSession, asset_id: str, *, for_update: bool = False) -> Asset | None:
-    query = select(Asset).where(Asset.id == asset_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get_owned(
-    session: AsyncSession, user_id: str, asset_id: str, *, for_update: bool = False
-) -> Asset | None:
-    query = select(Asset).where(Asset.id == asset_id, Asset.user_id == user_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def list_owned(
     session: AsyncSession,
     user_id: str,

@@ -28,8 +28,9 @@ from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.credits import service as credits
 from roughy.engine.probe import SniffResult
-from roughy.errors import InsufficientCredits, PayloadTooLarge
+from roughy.errors import InsufficientCredits, NotFound, PayloadTooLarge
 from roughy.jobs import defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
 from roughy.kit.db import advisory_xact_lock
 from roughy.kit.ids import new_id, parse_id
@@ -111,7 +112,7 @@ async def open_asset(
 ) -> Asset:
     """A new asset in `pending_upload` (the caller opens its upload with the same id)."""
     project = await projects.get(session, user, project_id)
-    return await repo.add(
+    return await rows.add(
         session,
         Asset(
             id=asset_id or new_id(),
@@ -146,17 +147,27 @@ async def get_owned(
     *,
     include_deleted: bool = False,
     for_update: bool = False,
+    for_share: bool = False,
+    not_found: type[NotFound] = AssetNotFound,
 ) -> Asset:
-    asset = None
-    if parse_id(asset_id) is not None:
-        asset = await repo.get_owned(session, user_id, asset_id, for_update=for_update)
-    if asset is None or (asset.deleted_at is not None and not include_deleted):
-        raise AssetNotFound()
+    """The caller's asset, or `not_found` (404); soft-deleted ones only with `include_deleted`."""
+    asset = await rows.get_owned(
+        session,
+        Asset,
+        user_id,
+        asset_id,
+        not_found,
+        for_update=for_update,
+        for_share=for_share,
+    )
+    if asset.deleted_at is not None and not include_deleted:
+        raise not_found()
     return asset
 
 
 async def load(session: AsyncSession, asset_id: str, *, for_update: bool = False) -> Asset | None:
-    return await repo.get(session, asset_id, for_update=for_update)
+    """The asset by id, whoever owns it (for rows already known to belong to the caller)."""
+    return await rows.get_row(session, Asset, asset_id, for_update=for_update)
 
 
 async def list_public(
@@ -295,7 +306,7 @@ async def purge_expired(session: AsyncSession) -> int:
 
 async def fail(session: AsyncSession, asset_id: str, *, code: str, message: str) -> None:
     """`failed` keeps the row and its error; the bytes go (nothing is stored unpaid)."""
-    asset = await repo.get(session, asset_id, for_update=True)
+    asset = await load(session, asset_id, for_update=True)
     if asset is None or asset.state != AssetState.PROCESSING.value:
         return
     asset.state = AssetState.FAILED.value
@@ -329,7 +340,7 @@ async def settle(
 ) -> str | None:
     """Record what preparation measured, then charge once: ready, or pending_payment when the
     balance is short. /api/v1 assets are billed by their pipelines, never here."""
-    asset = await repo.get(session, asset_id, for_update=True)
+    asset = await load(session, asset_id, for_update=True)
     if asset is None or asset.state != AssetState.PROCESSING.value:
         return None
     asset.duration_us = duration_us

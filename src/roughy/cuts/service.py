@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.assets import service as assets
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
@@ -28,9 +29,9 @@ from roughy.engine.export import ExportSource, export_cut
 from roughy.engine.types import CancelCheck, CutDocument, EngineError, ProgressCallback, RemovedSpan
 from roughy.errors import Conflict, FieldError, ValidationFailed
 from roughy.jobs import JobContext, JobState, defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
 from roughy.kit.db import advisory_xact_lock
-from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.webhooks.service import emit
 
@@ -48,17 +49,17 @@ def seconds(us: int) -> str:
 
 
 async def get_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
-    asset = None
-    if parse_id(asset_id) is not None:
-        asset = await repo.get_asset_owned(session, user.id, asset_id, for_share=True)
-    if asset is None or asset.state == "deleted":
+    asset = await assets.get_owned(
+        session, user.id, asset_id, for_share=True, not_found=AssetNotFound
+    )
+    if asset.state == "deleted":
         raise AssetNotFound()
     return asset
 
 
 async def get_asset_any_state(session: AsyncSession, asset_id: str) -> Asset | None:
     """The asset by id, whoever owns it (for rows already known to belong to the caller)."""
-    return await repo.get_asset(session, asset_id)
+    return await assets.load(session, asset_id)
 
 
 def require_cuttable(asset: Asset) -> None:
@@ -88,7 +89,7 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
     existing = await repo.find_live(session, asset.id, key)
     if existing is not None:
         return existing, False
-    cut = await repo.add(
+    cut = await rows.add(
         session,
         Cut(
             user_id=user.id,
@@ -152,7 +153,7 @@ async def _create_edited(
     if existing is not None:
         return existing, False
     now = utcnow()
-    cut = await repo.add(
+    cut = await rows.add(
         session,
         Cut(
             user_id=user.id,
@@ -180,16 +181,11 @@ async def _create_edited(
 
 async def get_any(session: AsyncSession, cut_id: str) -> Cut | None:
     """The cut by id, whoever owns it (for rows already known to belong to the caller)."""
-    return await repo.get(session, cut_id)
+    return await rows.get_row(session, Cut, cut_id)
 
 
 async def get(session: AsyncSession, user: User, cut_id: str) -> Cut:
-    cut = None
-    if parse_id(cut_id) is not None:
-        cut = await repo.get_owned(session, user.id, cut_id)
-    if cut is None:
-        raise CutNotFound()
-    return cut
+    return await rows.get_owned(session, Cut, user.id, cut_id, CutNotFound)
 
 
 async def list_cuts(
@@ -286,7 +282,7 @@ async def export(
         raise UnsupportedFormat(
             f"The cut is {cut.state}; exports are available once it is completed."
         )
-    asset = await repo.get_asset(session, cut.asset_id)
+    asset = await assets.load(session, cut.asset_id)
     if asset is None:
         raise CutNotFound()
     doc = CutDocument.from_dict(cut.document)
@@ -328,7 +324,7 @@ class CutJob:
     name = "cut"
 
     async def prepare(self, session: AsyncSession, row: Cut) -> CutWork | None:
-        asset = await repo.get_asset(session, row.asset_id)
+        asset = await assets.load(session, row.asset_id)
         return None if asset is None else CutWork(asset, row.script)
 
     async def work(

@@ -29,15 +29,6 @@ async def get(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def get_owned(
-    session: AsyncSession, user_id: str, pipeline_id: str, *, for_update: bool = False
-) -> Pipeline | None:
-    query = select(Pipeline).where(Pipeline.id == pipeline_id, Pipeline.user_id == user_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def steps_of(
     session: AsyncSession, pipeline_id: str, *, for_update: bool = False
 ) -> list[PipelineStep]:
@@ -77,20 +68,6 @@ async def step_state(session: AsyncSession, step_id: str) -> tuple[str, int, boo
 async def list_owned(session: AsyncSession, user_id: str, page: PageParams) -> Slice[Pipeline]:
     where = Pipeline.user_id == user_id
     return await fetch_newest_first(session, Pipeline, [where], page)
-
-
-async def get_asset(session: AsyncSession, asset_id: str) -> Asset | None:
-    return await session.get(Asset, asset_id)
-
-
-async def get_owned_asset(session: AsyncSession, user_id: str, asset_id: str) -> Asset | None:
-    return (
-        await session.execute(
-            select(Asset).where(
-                Asset.id == asset_id, Asset.user_id == user_id, Asset.deleted_at.is_(None)
-            )
-        )
-    ).scalar_one_or_none()
 
 
 async def add_asset(session: AsyncSession, asset: Asset) -> None:

@@ -16,13 +16,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy import events
+from roughy.assets import service as assets
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.credits import service as credits
 from roughy.jobs import defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
-from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.pipelines import pricing
 from roughy.pipelines import repository as repo
@@ -129,11 +130,7 @@ def plan_steps(
 
 
 async def _input_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
-    asset = None
-    if parse_id(asset_id) is not None:
-        asset = await repo.get_owned_asset(session, user.id, asset_id)
-    if asset is None:
-        raise InputAssetNotFound()
+    asset = await assets.get_owned(session, user.id, asset_id, not_found=InputAssetNotFound)
     if asset.type not in INPUT_TYPES or asset.origin != "upload":
         raise AssetNotReady("Only uploaded audio or video assets can be a pipeline's input.")
     if asset.state != "ready" or not asset.duration_us or not asset.storage_key:
@@ -270,12 +267,9 @@ def view(pipeline: Pipeline, steps: list[PipelineStep]) -> PipelineOut:
 async def _owned(
     session: AsyncSession, user: User, pipeline_id: str, *, for_update: bool = False
 ) -> Pipeline:
-    pipeline = None
-    if parse_id(pipeline_id) is not None:
-        pipeline = await repo.get_owned(session, user.id, pipeline_id, for_update=for_update)
-    if pipeline is None:
-        raise PipelineNotFound()
-    return pipeline
+    return await rows.get_owned(
+        session, Pipeline, user.id, pipeline_id, PipelineNotFound, for_update=for_update
+    )
 
 
 async def get(session: AsyncSession, user: User, pipeline_id: str) -> PipelineOut:
@@ -551,7 +545,7 @@ async def claim_step(session: AsyncSession, pipeline_id: str, step_id: str) -> C
     if any(s.state != "completed" for s in steps if s.position < step.position):
         log.warning("step queued before its predecessors finished", extra={"step_id": step_id})
         return None
-    asset = await repo.get_asset(session, pipeline.input_asset_id)
+    asset = await assets.load(session, pipeline.input_asset_id)
     if asset is None:
         return None
     cut_document = None

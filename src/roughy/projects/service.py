@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.auth.models import User
 from roughy.jobs import defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
-from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.projects import repository as repo
 from roughy.projects.errors import ProjectNotFound
@@ -19,18 +19,15 @@ def storage_prefix(project_id: str) -> str:
 
 
 async def create(session: AsyncSession, user: User, body: ProjectCreate) -> Project:
-    return await repo.add(session, Project(user_id=user.id, name=body.name, state="active"))
+    return await rows.add(session, Project(user_id=user.id, name=body.name, state="active"))
 
 
 async def get(
     session: AsyncSession, user: User, project_id: str, *, for_update: bool = False
 ) -> Project:
-    project = None
-    if parse_id(project_id) is not None:
-        project = await repo.get_owned(session, user.id, project_id, for_update=for_update)
-    if project is None:
-        raise ProjectNotFound()
-    return project
+    return await rows.get_owned(
+        session, Project, user.id, project_id, ProjectNotFound, for_update=for_update
+    )
 
 
 async def list_projects(

@@ -10,32 +10,6 @@ from roughy.renders.models import Render
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
 
-async def add(session: AsyncSession, render: Render) -> Render:
-    session.add(render)
-    await session.flush()
-    return render
-
-
-async def get_owned(
-    session: AsyncSession, user_id: str, render_id: str, *, for_update: bool = False
-) -> Render | None:
-    query = select(Render).where(Render.id == render_id, Render.user_id == user_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get(session: AsyncSession, render_id: str, *, for_update: bool = False) -> Render | None:
-    query = select(Render).where(Render.id == render_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def state_of(session: AsyncSession, render_id: str) -> str | None:
-    return await session.scalar(select(Render.state).where(Render.id == render_id))
-
-
 async def find_live(session: AsyncSession, asset_id: str, request_key: str) -> Render | None:
     return (
         await session.execute(

@@ -18,9 +18,9 @@ from roughy.engine.render import OutputSpec, RenderResult
 from roughy.engine.types import CancelCheck, CutDocument, ProgressCallback
 from roughy.errors import Conflict, FieldError, ValidationFailed
 from roughy.jobs import JobContext, JobRefused, JobState, defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
 from roughy.kit.db import advisory_xact_lock
-from roughy.kit.ids import parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.renders import repository as repo
 from roughy.renders.errors import AssetNotReady, ModifierNotReady, RenderNotFound
@@ -70,7 +70,7 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
     existing = await repo.find_live(session, asset.id, key)
     if existing is not None:
         return existing, False
-    render = await repo.add(
+    render = await rows.add(
         session,
         Render(
             user_id=user.id,
@@ -90,12 +90,9 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
 async def get(
     session: AsyncSession, user: User, render_id: str, *, for_update: bool = False
 ) -> Render:
-    render = None
-    if parse_id(render_id) is not None:
-        render = await repo.get_owned(session, user.id, render_id, for_update=for_update)
-    if render is None:
-        raise RenderNotFound()
-    return render
+    return await rows.get_owned(
+        session, Render, user.id, render_id, RenderNotFound, for_update=for_update
+    )
 
 
 async def list_renders(

@@ -55,23 +55,6 @@ async def subscribed_endpoints(
     return list(rows.scalars())
 
 
-async def add(session: AsyncSession, row: Any) -> Any:
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def get_endpoint_owned(
-    session: AsyncSession, user_id: str, endpoint_id: str, *, for_update: bool = False
-) -> WebhookEndpoint | None:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.user_id == user_id
-    )
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def get_endpoint(
     session: AsyncSession, endpoint_id: str, *, for_update: bool = False
 ) -> WebhookEndpoint | None:

@@ -16,8 +16,9 @@ from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.errors import FieldError, ValidationFailed
 from roughy.jobs import defer
+from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
-from roughy.kit.ids import new_id, parse_id
+from roughy.kit.ids import new_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.webhooks import delivery as sender
 from roughy.webhooks import repository as repo
@@ -66,7 +67,7 @@ async def emit(
     if not inserted:
         return
     for endpoint in await repo.subscribed_endpoints(session, user_id, event_type):
-        delivery = await repo.add(
+        delivery = await rows.add(
             session,
             WebhookDelivery(
                 id=new_id(),
@@ -128,21 +129,21 @@ async def create_endpoint(
         secret=new_secret(),
         enabled=True,
     )
-    result: WebhookEndpoint = await repo.add(session, endpoint)
+    result = await rows.add(session, endpoint)
     return result
 
 
 async def get_endpoint(
     session: AsyncSession, user: User, endpoint_id: str, *, for_update: bool = False
 ) -> WebhookEndpoint:
-    endpoint = None
-    if parse_id(endpoint_id) is not None:
-        endpoint = await repo.get_endpoint_owned(
-            session, user.id, endpoint_id, for_update=for_update
-        )
-    if endpoint is None:
-        raise WebhookEndpointNotFound()
-    return endpoint
+    return await rows.get_owned(
+        session,
+        WebhookEndpoint,
+        user.id,
+        endpoint_id,
+        WebhookEndpointNotFound,
+        for_update=for_update,
+    )
 
 
 async def list_endpoints(
