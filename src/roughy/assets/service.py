@@ -130,6 +130,42 @@ async def open_asset(
     )
 
 
+async def add_output(
+    session: AsyncSession,
+    *,
+    asset_id: str,
+    user_id: str,
+    project_id: str,
+    type: str,
+    storage_key: str,
+    size_bytes: int,
+    content_type: str,
+    extension: str,
+    filename: str,
+    duration_us: int | None,
+) -> Asset:
+    """A `ready` asset for a file Roughy made (a pipeline step's output, already stored)."""
+    return await rows.add(
+        session,
+        Asset(
+            id=asset_id,
+            user_id=user_id,
+            project_id=project_id,
+            origin="pipeline",
+            surface="legacy",
+            type=type,
+            state="ready",
+            extension=extension,
+            content_type=content_type,
+            filename=filename,
+            size_bytes=size_bytes,
+            duration_us=duration_us,
+            storage_key=storage_key,
+            ready_at=utcnow(),
+        ),
+    )
+
+
 async def default_project_id(session: AsyncSession, user: User) -> str:
     """/api/v1 assets have no project: they live in a per-user project made on first use."""
     await advisory_xact_lock(session, _DEFAULT_PROJECT_LOCK, user.id)

@@ -24,7 +24,7 @@ from roughy.engine.types import CancelCheck, ProgressCallback
 from roughy.jobs.context import JobContext
 from roughy.jobs.progress import Tracker, WriteProgress
 from roughy.kit.clock import utcnow
-from roughy.kit.db import state_column
+from roughy.kit.db import enum_column
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ STOPPED_STATES = (JobState.FAILED, JobState.CANCELLED)
 class EngineJobColumns:
     """The columns of every row an engine job works on."""
 
-    state: Mapped[JobState] = state_column(JobState, JobState.PENDING)
+    state: Mapped[JobState] = enum_column(JobState, default=JobState.PENDING)
     progress: Mapped[float | None]
     error_code: Mapped[str | None] = mapped_column(String(ERROR_CODE_LENGTH))
     error_message: Mapped[str | None] = mapped_column(Text)

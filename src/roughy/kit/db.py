@@ -38,12 +38,13 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
 
 
-def state_column(states: type[StrEnum], default: StrEnum, *, length: int = 16) -> Any:
-    """A state column typed by its enum: stored as its value in a plain VARCHAR (no database enum
-    type or check constraint, so the schema is the migrations' `String(length)`)."""
+def enum_column(values: type[StrEnum], *, default: StrEnum | None = None, length: int = 16) -> Any:
+    """A column typed by its enum (a state, a kind), stored as the member's value in a plain
+    VARCHAR: no database enum type or check constraint, so the schema stays the migrations'
+    `String(length)`."""
     return mapped_column(
         Enum(
-            states,
+            values,
             native_enum=False,
             create_constraint=False,
             length=length,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -8,8 +9,34 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.kit.clock import utcnow
-from roughy.kit.db import Base, CreatedAt
+from roughy.kit.db import Base, CreatedAt, enum_column
 from roughy.kit.ids import new_id
+
+
+class ProcessorName(StrEnum):
+    CUT = "cut"
+    RENDER = "render"
+
+
+class PipelineState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_PIPELINE_STATES = frozenset(
+    {PipelineState.COMPLETED, PipelineState.FAILED, PipelineState.CANCELLED}
+)
 
 
 class Pipeline(CreatedAt, Base):
@@ -27,7 +54,7 @@ class Pipeline(CreatedAt, Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     input_asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    state: Mapped[PipelineState] = enum_column(PipelineState, default=PipelineState.PENDING)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     shape_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     total_credits_reserved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -58,9 +85,9 @@ class PipelineStep(CreatedAt, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, nullable=False)
-    processor_name: Mapped[str] = mapped_column(String(32), nullable=False)
+    processor_name: Mapped[ProcessorName] = enum_column(ProcessorName, length=32)
     config: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    state: Mapped[StepState] = enum_column(StepState, default=StepState.PENDING)
     progress: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     recoveries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

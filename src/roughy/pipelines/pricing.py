@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -52,7 +53,7 @@ def decimal_string(value: Decimal) -> str:
     return text if "." in text else f"{text}.0"
 
 
-def shape_hash(input_asset_id: str | None, steps: list[tuple[str, dict[str, Any]]]) -> str:
+def shape_hash(input_asset_id: str | None, steps: Sequence[tuple[str, dict[str, Any]]]) -> str:
     canonical = json.dumps(
         {
             "input_asset_id": input_asset_id,

@@ -6,7 +6,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.assets.models import Asset
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.pipelines.models import Pipeline, PipelineStep, StepCharge
 
@@ -68,11 +67,6 @@ async def step_state(session: AsyncSession, step_id: str) -> tuple[str, int, boo
 async def list_owned(session: AsyncSession, user_id: str, page: PageParams) -> Slice[Pipeline]:
     where = Pipeline.user_id == user_id
     return await fetch_newest_first(session, Pipeline, [where], page)
-
-
-async def add_asset(session: AsyncSession, asset: Asset) -> None:
-    session.add(asset)
-    await session.flush()
 
 
 async def record_charge(

@@ -1,39 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from roughy.kit.schemas import Schema
+from roughy.pipelines.models import (
+    Pipeline,
+    PipelineState,
+    PipelineStep,
+    ProcessorName,
+    StepState,
+)
 
 DECIMAL_PATTERN = r"^\d{1,9}(\.\d{1,6})?$"
 MAX_STEPS = 10
-
-
-class ProcessorName(StrEnum):
-    CUT = "cut"
-    RENDER = "render"
-
-
-class PipelineState(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class StepState(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-TERMINAL_PIPELINE_STATES = frozenset({"completed", "failed", "cancelled"})
 
 
 class CutConfig(Schema):
@@ -92,8 +74,10 @@ class PipelineCreate(Schema):
 
 
 class StepOut(Schema):
+    """Read from a `PipelineStep` row (`position` is the step's `order`)."""
+
     id: str
-    order: int
+    order: int = Field(validation_alias=AliasChoices("order", "position"))
     processor_name: ProcessorName
     config: dict[str, Any]
     state: StepState
@@ -108,6 +92,29 @@ class StepOut(Schema):
     error_message: str | None
     started_at: datetime | None
     completed_at: datetime | None
+
+    @field_validator("progress")
+    @classmethod
+    def _rounded(cls, value: float) -> float:
+        return round(value, 4)
+
+
+PIPELINE_COLUMNS = (
+    "id",
+    "state",
+    "input_asset_id",
+    "project_id",
+    "cancel_requested",
+    "total_credits_reserved",
+    "total_credits_consumed",
+    "total_credits_released",
+    "error_code",
+    "error_message",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "completed_at",
+)
 
 
 class PipelineOut(Schema):
@@ -129,3 +136,22 @@ class PipelineOut(Schema):
     updated_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+
+    @classmethod
+    def of(cls, pipeline: Pipeline, steps: list[PipelineStep]) -> PipelineOut:
+        """The response for a pipeline row and its steps (in order)."""
+        progress = sum(s.progress for s in steps) / len(steps) if steps else 0.0
+        if pipeline.state == PipelineState.COMPLETED:
+            progress = 1.0
+        held = (
+            pipeline.total_credits_reserved
+            - pipeline.total_credits_consumed
+            - pipeline.total_credits_released
+        )
+        return cls(
+            **{name: getattr(pipeline, name) for name in PIPELINE_COLUMNS},
+            progress=round(progress, 4),
+            steps=[StepOut.model_validate(step) for step in steps],
+            output_asset_ids=[s.output_asset_id for s in steps if s.output_asset_id],
+            credits_held=held,
+        )
