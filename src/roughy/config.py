@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +56,12 @@ class StripeSettings(BaseModel):
     portal_return_path: str = "/dashboard"
 
 
+_DEVELOPMENT_WEBHOOK_SETTINGS = (
+    "webhooks_allow_insecure_localhost",
+    "webhooks_allow_private_addresses",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ROUGHY_", env_nested_delimiter="__", extra="ignore"
@@ -88,7 +94,10 @@ class Settings(BaseSettings):
     anthropic_model: str = "claude-opus-4-7"
 
     webhooks_allow_insecure_localhost: bool = False
+    """Accept http:// webhook URLs on loopback. Defaults to true in development."""
     webhooks_allow_private_addresses: bool = False
+    """Deliver webhooks to non-public addresses (loopback, private networks). Defaults to true in
+    development, so a receiver on this machine works without set-up."""
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
     webhook_retry_base_seconds: float = 30.0
@@ -100,10 +109,21 @@ class Settings(BaseSettings):
 
     io_concurrency: int = 4
     cpu_concurrency: int = 1
+    stalled_job_seconds: float = Field(default=60.0, ge=10.0)
+    """A job or pipeline step whose worker sent no heartbeat (every 5 s) for this long is taken
+    as crashed and re-queued; checked every 10 s."""
 
     upload_expiry_hours: int = 24
     upload_idle_timeout_seconds: float = 30.0
     upload_lock_wait_seconds: float = 2.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_webhooks_in_development(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("environment", "development") == "development":
+            for name in _DEVELOPMENT_WEBHOOK_SETTINGS:
+                data.setdefault(name, True)
+        return data
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -120,6 +140,12 @@ class Settings(BaseSettings):
     @property
     def storage_dir(self) -> Path:
         return self.data_dir.resolve() / "storage"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Work files of running jobs (renders, analysis audio), on the data dir's filesystem so
+        a finished file moves into local storage by rename; crash leftovers are swept."""
+        return self.data_dir.resolve() / "tmp"
 
     @cached_property
     def signing_key(self) -> bytes:

@@ -100,3 +100,17 @@ def test_the_banner_prints_commands_that_run_as_printed(settings: Settings) -> N
     assert argv[0] == command and Path(command).name == "roughy"
     ran = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0 and "60" in ran.stdout, ran.stderr
+
+
+def test_admin_from_another_directory_says_where_it_looked(tmp_path: Path) -> None:
+    """No data dir here: the command names the directory it looked in and creates nothing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROUGHY_", "XDG_RUNTIME"))}
+    done = subprocess.run(
+        [ROUGHY, "users", "create", "lost@example.com"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert str(tmp_path / "data") in done.stderr.replace("\n", "")
+    assert "ROUGHY_DATA_DIR" in done.stderr
+    assert not (tmp_path / "data" / "pg").exists()
+    assert "RuntimeDirWarning" not in done.stderr

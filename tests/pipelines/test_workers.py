@@ -27,10 +27,10 @@ from roughy.bootstrap import build_runtime, upgrade_database
 from roughy.config import Settings
 from roughy.jobs import Runtime
 from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
-from roughy.pipelines import service
-from support import create_account, wait_until
+from support import create_account
 
 DATABASE = f"roughy_pipelines_{os.getpid()}"
+STALLED_JOB_SECONDS = 10
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Stack:
             "ROUGHY_DATA_DIR": str(self.settings.data_dir),
             "ROUGHY_SECRET_KEY": self.settings.secret_key,
             "ROUGHY_ENVIRONMENT": "test",
+            "ROUGHY_STALLED_JOB_SECONDS": str(STALLED_JOB_SECONDS),
         }
         roughy = Path(sys.executable).with_name("roughy")
         log = open(self.log_dir / f"{name}.log", "wb")
@@ -181,15 +182,19 @@ async def test_killed_worker_is_recovered_without_a_double_charge(
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
 
-            # The periodic recovery (every minute, 60 s without a heartbeat) - run it now with
-            # a short threshold instead of waiting.
-            async def recovered() -> bool:
-                async with stack.runtime.db.transaction() as session:
-                    return await service.recover_stalled_steps(session, stalled_after_seconds=1) > 0
-
-            await wait_until(recovered, timeout=30, interval=0.5)
+            # The second worker's periodic recovery finds the step (no heartbeat for
+            # ROUGHY_STALLED_JOB_SECONDS) by itself, well before the old fixed minute.
             second = stack.worker("second")
-            rest = await follow(client, account.headers, pid, last_event_id=seen.events[-1].id)
+            async with asyncio.timeout(STALLED_JOB_SECONDS * 4):
+                recovery = await follow(
+                    client,
+                    account.headers,
+                    pid,
+                    last_event_id=seen.events[-1].id,
+                    stop_when=lambda e: e.event == "step.recovered",
+                )
+            rest = await follow(client, account.headers, pid, last_event_id=recovery.events[-1].id)
+            rest.events[:0] = recovery.events
             names = [e.event for e in rest.events]
             assert "step.recovered" in names and names[-1] == "pipeline.completed"
             ids = [e.id for e in seen.events + rest.events]

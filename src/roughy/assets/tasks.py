@@ -87,7 +87,7 @@ async def prepare(ctx: JobContext, asset_id: str) -> None:
         source_key = asset.storage_key
         analysis_key = service.analysis_audio_key(asset)
     staged = service.staging_path(ctx.settings, asset_id)
-    scratch = ctx.settings.data_dir.resolve() / "tmp" / f"{asset_id}.analysis.wav"
+    scratch = ctx.settings.scratch_dir / f"{asset_id}.analysis.wav"
     try:
         await anyio.to_thread.run_sync(_ensure_source, ctx.storage, source_key, staged)
         prepared = await anyio.to_thread.run_sync(

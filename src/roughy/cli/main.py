@@ -6,6 +6,7 @@ import importlib.util
 import os
 import shlex
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -70,6 +71,13 @@ def banner(base_url: str, roughy: str) -> str:
     )
 
 
+def stop_on_sigterm_like_ctrl_c() -> None:
+    """`kill`, systemd and `docker stop` send SIGTERM, whose default ends the process without
+    running exit handlers, leaving the embedded cluster up. Make it a KeyboardInterrupt: uvicorn
+    shuts down gracefully and re-raises it, the worker stops, and exit handlers detach."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default ROUGHY_HOST or 127.0.0.1)."),
@@ -83,6 +91,7 @@ def serve(
     )
     configure_logging(settings.log_level)
     console.print(banner(settings.base_url, roughy_command()), highlight=False, soft_wrap=True)
+    stop_on_sigterm_like_ctrl_c()
     uvicorn.run(
         create_app(settings, with_worker=not no_worker),
         host=settings.host,
@@ -100,6 +109,7 @@ def worker(
     """Run a job worker."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    stop_on_sigterm_like_ctrl_c()
     runtime = build_runtime(settings)
     try:
         asyncio.run(run_worker(runtime, [queue] if queue else None, concurrency=concurrency))

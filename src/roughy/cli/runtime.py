@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import typer
+from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.bootstrap import build_runtime
@@ -14,8 +16,22 @@ from roughy.config import Settings, load_settings
 T = TypeVar("T")
 
 
-def in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+def existing_database_settings() -> Settings:
+    """Settings of an installation that exists: administration never creates a new, empty
+    embedded cluster because it ran from another directory; it says where it looked."""
     settings = load_settings()
+    if settings.database_url is None and not (settings.pg_dir / "PG_VERSION").exists():
+        Console(stderr=True).print(
+            f"[red]error:[/red] no Roughy database in {settings.pg_dir.parent} "
+            "(the data dir). Run this where `roughy serve` runs, or set ROUGHY_DATA_DIR "
+            "(or ROUGHY_DATABASE_URL)."
+        )
+        raise typer.Exit(1)
+    return settings
+
+
+def in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    settings = existing_database_settings()
     runtime = build_runtime(settings)
 
     async def run() -> T:

@@ -15,10 +15,11 @@ from roughy.jobs.engine_job import (
     JobState,
     run_row_job,
 )
-from roughy.jobs.registry import REGISTRY, JobSpec, Queue, defer, job
+from roughy.jobs.registry import REGISTRY, STALL_CHECK_CRON, JobSpec, Queue, defer, job
 
 __all__ = [
     "REGISTRY",
+    "STALL_CHECK_CRON",
     "EngineJobColumns",
     "JobContext",
     "JobRefused",

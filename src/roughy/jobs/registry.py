@@ -14,6 +14,9 @@ from roughy.kit.clock import utcnow
 
 Queue = Literal["io", "cpu"]
 Handler = Callable[..., Awaitable[None]]
+STALL_CHECK_CRON = "* * * * * */10"
+"""Every 10 s (croniter's sixth field is seconds): how often stalled jobs and pipeline steps are
+looked for; how long a heartbeat may be missing is the `stalled_job_seconds` setting."""
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,13 @@ async def delete(session: AsyncSession, user: User, project_id: str) -> None:
     project = await get(session, user, project_id, for_update=True)
     await repo.delete_project(session, project.id)
     await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project.id))
+    await _sweep_unfinished_uploads(session)
+
+
+async def _sweep_unfinished_uploads(session: AsyncSession) -> None:
+    """The project's unfinished uploads lost their assets: their staged bytes go now, not at the
+    next periodic sweep."""
+    await defer(session, "uploads.sweep", queue="io")
 
 
 async def delete_all_for_user(session: AsyncSession, user: User) -> int:
@@ -62,4 +69,6 @@ async def delete_all_for_user(session: AsyncSession, user: User) -> int:
     for project_id in project_ids:
         await repo.delete_project(session, project_id)
         await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project_id))
+    if project_ids:
+        await _sweep_unfinished_uploads(session)
     return len(project_ids)

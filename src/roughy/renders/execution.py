@@ -28,7 +28,7 @@ CONTENT_TYPES = {
 
 def scratch_dir(ctx: JobContext) -> Path:
     """Temp space on the data dir's filesystem, so storing a local result is a rename."""
-    path = ctx.settings.data_dir.resolve() / "tmp"
+    path = ctx.settings.scratch_dir
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -23,7 +23,6 @@ DOMAINS_WITH_TASKS = (
     "pipelines",
     "worker.maintenance",
 )
-STALLED_AFTER_SECONDS = 60
 
 
 def import_task_modules() -> None:
@@ -73,6 +72,6 @@ async def run_worker(
             install_signal_handlers=False,
             fetch_job_polling_interval=1.0,
             update_heartbeat_interval=5.0,
-            stalled_worker_timeout=STALLED_AFTER_SECONDS / 2,
+            stalled_worker_timeout=runtime.settings.stalled_job_seconds / 2,
             delete_jobs="successful",
         )

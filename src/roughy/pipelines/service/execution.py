@@ -41,7 +41,6 @@ from roughy.pipelines.service.core import (
 log = logging.getLogger(__name__)
 
 MAX_RECOVERIES = 2
-STALLED_STEP_SECONDS = 60.0
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -266,9 +265,7 @@ async def stop_step(session: AsyncSession, claim: Claim) -> bool:
     return True
 
 
-async def recover_stalled_steps(
-    session: AsyncSession, *, stalled_after_seconds: float = STALLED_STEP_SECONDS
-) -> int:
+async def recover_stalled_steps(session: AsyncSession, *, stalled_after_seconds: float) -> int:
     """Running steps whose worker stopped beating (killed, machine lost) are queued again, or
     failed after MAX_RECOVERIES; a pending cancel is finished. Returns how many were handled."""
     before = utcnow() - timedelta(seconds=stalled_after_seconds)
