@@ -17,7 +17,11 @@ $(JS_STAMP): tests/js/package.json
 	cd tests/js && npm install --no-audit --no-fund --silent
 	touch $(JS_STAMP)
 
-setup: $(STAMP) $(JS_STAMP)
+# The web app's browser tests drive Debian's chromium (no browser download at run time).
+/usr/bin/chromium:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+setup: $(STAMP) $(JS_STAMP) /usr/bin/chromium
 
 run: $(STAMP)
 	$(BIN)/roughy serve
@@ -43,4 +47,4 @@ bench: setup
 	$(BIN)/python bench/cut_quality.py
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules
+	rm -rf $(VENV) tests/js/node_modules test-artifacts

@@ -56,7 +56,7 @@ def create_app(
         title="Roughy Public API",
         version="1.0.0",
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # served from local assets by roughy.dashboard
         redoc_url=None,
         lifespan=lifespan,
     )
