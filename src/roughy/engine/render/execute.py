@@ -55,12 +55,15 @@ def probe_output(path: Path) -> MediaInfo:
         raise RenderInvalid(f"render produced an unreadable file: {exc}") from exc
 
 
-def frames_exact(plan: RenderPlan, out: MediaInfo) -> bool:
-    """The one frame-exactness rule: the output has the planned number of frames, except that a
-    cut running to the source's end may lose the last frame of a VFR or oddly timed source,
-    whose frame total is estimated from its duration. True when there is nothing to count."""
+def frames_exact(plan: RenderPlan, out: MediaInfo, *, total_known: bool = False) -> bool:
+    """The one frame-exactness rule: the output has the planned number of frames. Only when the
+    source's frame total is an estimate (a VFR or oddly timed source, counted from its duration;
+    not `total_known`) may a cut running to the source's end lose its last frame. True when
+    there is nothing to count."""
     frames = out.video.frame_count if out.video else None
     if plan.frame_count is None or frames is None or frames == plan.frame_count:
         return True
     last = plan.segments[-1].frame_end if plan.segments else None
-    return last == plan.source_frame_total and abs(frames - plan.frame_count) <= 1
+    return (
+        not total_known and last == plan.source_frame_total and abs(frames - plan.frame_count) <= 1
+    )

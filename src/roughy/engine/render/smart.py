@@ -460,7 +460,8 @@ def _pieces_match(smart: SmartPlan, index: KeyframeIndex) -> bool:
 
 
 def _frame_exact(plan: RenderPlan) -> bool:
-    """Frame-exact (`frames_exact`) and still constant-rate at the planned rate."""
+    """Frame-exact (`frames_exact`; the keyframe index counted every source frame) and still
+    constant-rate at the planned rate."""
     try:
         out = probe_output(plan.output_path)
     except RenderInvalid:
@@ -468,7 +469,7 @@ def _frame_exact(plan: RenderPlan) -> bool:
     return (
         out.video is not None
         and out.video.frame_count is not None
-        and frames_exact(plan, out)
+        and frames_exact(plan, out, total_known=True)
         and not out.video.is_vfr
         and out.video.avg_frame_rate == plan.frame_rate
     )
