@@ -12,6 +12,7 @@ from roughy.billing.models import (
     Subscription,
 )
 from roughy.kit.db import advisory_xact_lock
+from roughy.kit.repository import add as add  # the one add(), shared by every domain
 
 CUSTOMER_LOCK_NAMESPACE = 7102
 
@@ -30,11 +31,6 @@ async def owner_of_customer(session: AsyncSession, customer_id: str) -> str | No
     return await session.scalar(
         select(BillingCustomer.user_id).where(BillingCustomer.stripe_customer_id == customer_id)
     )
-
-
-async def add(session: AsyncSession, row: BillingCustomer | CheckoutSession) -> None:
-    session.add(row)
-    await session.flush()
 
 
 async def claim_event(session: AsyncSession, event_id: str, event_type: str) -> bool:
