@@ -1,6 +1,6 @@
 """Cut-quality benchmark: our cutter vs an auto-editor-style loudness cutter on a generated corpus.
 
-    .venv/bin/python -m bench.cut_quality [--quick] [--clips 6 --minutes 12] [--seed N]
+    .venv/bin/python -m bench.cut_quality [--quick] [--clips 6 --minutes 8] [--seed N]
         [--model base|tiny.en|DIR ...] [--script] [--memory-hours H]
 
 The corpus (bench/corpus) is generated from the seed: a tuning split and a validation split whose
@@ -101,8 +101,12 @@ class Ear:
     fillers_heard: int = 0
     seconds: float = 0.0
     audio_s: float = 0.0
+    clips: int = 0
+    language_right: int = 0
 
     def add(self, other: Ear) -> None:
+        self.clips += other.clips
+        self.language_right += other.language_right
         self.errors += other.errors
         self.reference += other.reference
         self.timing_errors_s += other.timing_errors_s
@@ -148,6 +152,27 @@ def _frames(span: dict[str, Any]) -> tuple[int, int]:
     return int(span["start"] / FRAME_S), int(span["end"] / FRAME_S)
 
 
+def _repetitions(
+    spans: list[dict[str, Any]], speech: BoolArray, removed: BoolArray
+) -> list[tuple[str, bool]]:
+    """Each legitimate repetition (all its spans: a question and its echo, say) and whether
+    the cut took more than REPETITION_CUT_SHARE of the speech of any of them."""
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for n, span in enumerate(spans):
+        if span["label"] == "keep" and (span.get("group") or span["kind"] in REPETITION_KINDS):
+            groups.setdefault(span.get("group") or -1 - n, []).append(span)
+    out = []
+    for members in groups.values():
+        kind = next(s["kind"] for s in members if s["kind"] in REPETITION_KINDS)
+        lost = False
+        for span in members:
+            a, b = _frames(span)
+            voiced = int(speech[a:b].sum())
+            lost |= int((speech[a:b] & removed[a:b]).sum()) > REPETITION_CUT_SHARE * max(1, voiced)
+        out.append((kind, lost))
+    return out
+
+
 def score(
     meta: dict[str, Any], speech: BoolArray, kept: list[Span], transcript: Transcript
 ) -> Score:
@@ -163,12 +188,9 @@ def score(
             result.removed[kind] = (
                 result.removed.get(kind, 0.0) + float(removed[a:b].sum()) * FRAME_S
             )
-        elif span["label"] == "keep" and kind in REPETITION_KINDS:
-            voiced = int(speech[a:b].sum())
-            cut = int((speech[a:b] & removed[a:b]).sum())
-            result.repetitions[kind] = result.repetitions.get(kind, 0) + 1
-            lost = cut > REPETITION_CUT_SHARE * max(1, voiced)
-            result.repetitions_cut[kind] = result.repetitions_cut.get(kind, 0) + int(lost)
+    for kind, lost in _repetitions(meta["spans"], speech, removed):
+        result.repetitions[kind] = result.repetitions.get(kind, 0) + 1
+        result.repetitions_cut[kind] = result.repetitions_cut.get(kind, 0) + int(lost)
     result.speech_s = float(speech.sum()) * FRAME_S
     result.speech_lost_s = float((speech & removed).sum()) * FRAME_S
     for word in meta["words"]:
@@ -200,6 +222,7 @@ def hearing(meta: dict[str, Any], transcript: Transcript) -> Ear:
     reference = [t for s in said for t in tokens(s["text"], language)]
     heard = [(t, w) for w in transcript.words for t in tokens(w.text, language)]
     ear = Ear(errors=word_errors(reference, [t for t, _ in heard]), reference=len(reference))
+    ear.clips, ear.language_right = 1, int(transcript.language == language)
     truth = [(t, float(w["start"])) for w in meta["words"] for t in tokens(w["text"], language)[:1]]
     for tag, a0, a1, b0, _ in _opcodes([t for t, _ in truth], [t for t, _ in heard]):
         if tag == "equal":
@@ -349,6 +372,7 @@ def ear_table(model: str, ears: dict[str, Ear], skipped: dict[str, list[str]]) -
         lines.append(
             f"  {split:<11} WER {ear.errors / max(1, ear.reference):.3f}  word start error "
             f"median {timing:.0f} ms  filler recall {_pct(ear.fillers_heard, ear.fillers)}  "
+            f"language right {ear.language_right}/{ear.clips}  "
             f"ASR {ear.audio_s / max(1e-9, ear.seconds):.1f}x realtime{note}"
         )
     return "\n".join(lines)
@@ -362,7 +386,7 @@ def corpus_dirs(args: argparse.Namespace) -> dict[str, Path]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, default=6, help="clips per split")
-    parser.add_argument("--minutes", type=float, default=12.0, help="minutes per split")
+    parser.add_argument("--minutes", type=float, default=8.0, help="minutes per split")
     parser.add_argument("--quick", action="store_true", help="3 clips of 1 minute per split")
     parser.add_argument(
         "--model",

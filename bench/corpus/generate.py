@@ -7,7 +7,8 @@ speakers. Every clip has a timeline labelling each span `keep` (intended speech;
 repetition carries its kind, e.g. `rep_echo`), `drop` (with the kind an editor removes: filler,
 silence, pause_mid, false_start, retake, retake_cue, stutter) or `gap` (natural pauses, neutral),
 the words with their times from the synthesizer's own alignment, the clean script, and a 10 ms
-mask of intended speech.
+mask of intended speech. All spans of one repetition (the question and its echo, the short
+sentence and its restatement, a sentence and its quotation) share a `group` number.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bench.corpus.synth import Espeak, Speech
 
 RATE = 22_050
 FRAME_S = 0.01
-VERSION = 2
+VERSION = 3
 FloatArray = npt.NDArray[np.float32]
 REPETITION_KINDS = (
     "rep_echo",
@@ -103,6 +104,13 @@ class Clip:
     script: list[str] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     cursor: int = 0
+    groups: int = 0
+
+    def group(self, *spans: int) -> None:
+        """Mark spans (indexes) as one repetition an editor keeps whole."""
+        self.groups += 1
+        for index in spans:
+            self.spans[index]["group"] = self.groups
 
     @property
     def seconds(self) -> float:
@@ -231,10 +239,14 @@ def _repetition(clip: Clip, speaker: int) -> None:
         clip.speech(short, "keep", speaker=speaker)
         clip.gap(0.3, 0.6)
         clip.speech(long, "keep", kind, speaker=speaker)
+        clip.group(len(clip.spans) - 3, len(clip.spans) - 1)
     elif kind == "rep_quote" and clip.said:
+        quoted = str(rng.choice(clip.said[-6:]))
+        original = max(i for i, s in enumerate(clip.spans) if s["text"] == quoted)
         clip.speech(text.quote_intro(rng, topic), "keep", speaker=speaker)
         clip.gap(0.12, 0.3)
-        clip.speech(str(rng.choice(clip.said[-6:])), "keep", kind, speaker=speaker)
+        clip.speech(quoted, "keep", kind, speaker=speaker)
+        clip.group(original, len(clip.spans) - 1)
     elif kind == "rep_emphasis":
         clip.speech(text.emphasis(rng, topic), "keep", kind, speaker=speaker)
     elif kind == "rep_anaphora":
@@ -283,6 +295,7 @@ def _interview(clip: Clip, seconds: float) -> None:
         clip.gap(0.4, 0.9)
         if rng.random() < 0.35:
             clip.speech(question, "keep", "rep_echo", speaker=1)
+            clip.group(len(clip.spans) - 3, len(clip.spans) - 1)
             lead = text.echo_lead(rng, clip.language)
             if lead:
                 clip.gap(0.2, 0.4)

@@ -15,12 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from roughy.config import load_settings
-from roughy.cuts.analysis import whisper_model_spec
+from roughy.cuts.analysis import whisper_transcriber
 from roughy.engine.analyse import analyse
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import CutOptions
 from roughy.engine.export import FORMATS, ExportSource, export_cut
-from roughy.engine.transcribe import FasterWhisperTranscriber
 from roughy.engine.types import CutDocument, EngineError
 
 MEDIA_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".m4a": "m4a", ".mp3": "mp3"}
@@ -133,14 +132,14 @@ def _run(
     settings = load_settings()
     if model:
         settings = settings.model_copy(update={"whisper_model": model})
-    spec = whisper_model_spec(settings)
+    transcriber = whisper_transcriber(settings)
     with tempfile.TemporaryDirectory(prefix="roughy-cut-") as tmp, _stages() as stage:
         wav = Path(tmp) / "analysis.wav"
         extract_analysis_audio(input_path, wav, on_progress=stage("decode"))
         text = script.read_text(encoding="utf-8") if script else None
         doc = analyse(
             wav,
-            transcriber=FasterWhisperTranscriber(spec),
+            transcriber=transcriber,
             language=language,
             options=CutOptions.preset(preset),  # type: ignore[arg-type]
             script=text,

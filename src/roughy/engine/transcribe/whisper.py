@@ -40,6 +40,7 @@ FILLER_HINT = "Umm, uh, let me think, like, hmm. Uh, so, erm."
 _HOLE_US = 1_500_000
 _HOLE_PAD_US = 300_000
 _ALONE_PAD_US = 100_000
+_DETECT_SECONDS = 60
 _WINDOW_US = 600_000_000
 """Decode at most ~10 minutes at a time: faster-whisper holds the features of its whole input."""
 
@@ -81,11 +82,24 @@ def _load_model(spec: WhisperModelSpec, options: WhisperOptions) -> Any:
 
 
 class FasterWhisperTranscriber:
-    """Transcribes with a local faster-whisper model directory (never downloads)."""
+    """Transcribes with a local faster-whisper model directory (never downloads).
 
-    def __init__(self, model: WhisperModelSpec, options: WhisperOptions | None = None) -> None:
+    Without a language hint a multilingual model detects the language from the first voiced
+    minute, and every window is decoded in it. An English-only model cannot tell: given a
+    multilingual `language_detector`, it refuses a recording that is not in English
+    (`unsupported_language`) instead of writing an English transcript of it.
+    """
+
+    def __init__(
+        self,
+        model: WhisperModelSpec,
+        options: WhisperOptions | None = None,
+        *,
+        language_detector: WhisperModelSpec | None = None,
+    ) -> None:
         self.model = model
         self.options = options or WhisperOptions()
+        self.language_detector = language_detector
 
     def transcribe(
         self,
@@ -98,19 +112,18 @@ class FasterWhisperTranscriber:
         audio = load_analysis_audio(audio_path)
         duration_us = audio.shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
         whisper = _load_model(self.model, self.options)
-        language = self._check_language(whisper, language)
+        hint = self._check_language(whisper, language)
         if audio.shape[0] < ANALYSIS_SAMPLE_RATE // 10:
-            return Transcript(language or "en", (), self.model.name, duration_us)
+            return Transcript(hint or "en", (), self.model.name, duration_us)
         speech = speech_spans(audio, should_cancel=should_cancel)
+        language = hint or self._detect_language(whisper, audio, speech)
         words: list[Word] = []
         for window in decoding_windows(speech, duration_us, _WINDOW_US):
             if should_cancel is not None and should_cancel():
                 raise EngineCancelled("transcription cancelled")
-            found, language = self._decode_window(whisper, audio, window, language)
-            words.extend(found)
+            words.extend(self._decode_window(whisper, audio, window, language))
             if on_progress is not None:
                 on_progress(min(0.99, window.end_us / duration_us))
-        language = language or "en"
         words = self._fill_holes(whisper, audio, language, words, speech)
         words = refine_fillers(clamp_to_speech(collapse_loops(words), speech), speech)
         words = self._hear_hesitations_alone(whisper, audio, language, words, speech)
@@ -120,7 +133,7 @@ class FasterWhisperTranscriber:
 
     def _check_language(self, whisper: Any, language: str | None) -> str | None:
         if language is None:
-            return "en" if not whisper.model.is_multilingual else None
+            return None
         code = language.lower().split("-")[0]
         if not whisper.model.is_multilingual and code != "en":
             raise UnsupportedLanguage(
@@ -130,16 +143,39 @@ class FasterWhisperTranscriber:
             raise UnsupportedLanguage(f"language {language!r} is not supported")
         return code
 
+    def _detect_language(self, whisper: Any, audio: FloatArray, speech: list[Span]) -> str:
+        """The language of the minute from the first speech on (English if none is voiced);
+        as heard, pauses included: a recording stitched from its voiced parts sounds foreign."""
+        if not whisper.model.is_multilingual:
+            if self.language_detector is None:
+                return "en"
+            detected = self._detect_language(
+                _load_model(self.language_detector, self.options), audio, speech
+            )
+            if detected != "en":
+                raise UnsupportedLanguage(
+                    f"model {self.model.name} only transcribes English; this recording is in "
+                    f"{detected!r}"
+                )
+            return "en"
+        if not speech:
+            return "en"
+        start = speech[0].start_us
+        sample = _slice(audio, Span(start, start + _DETECT_SECONDS * 1_000_000))
+        language, _, _ = whisper.detect_language(
+            audio=sample, language_detection_segments=_DETECT_SECONDS // 30
+        )
+        return str(language)
+
     def _decode_window(
-        self, whisper: Any, audio: FloatArray, window: Span, language: str | None
-    ) -> tuple[list[Word], str | None]:
+        self, whisper: Any, audio: FloatArray, window: Span, language: str
+    ) -> list[Word]:
         """One window with the filler hint and the VAD; windows that loop or lose their place
-        are decoded again. The language detected on the first window holds for the rest."""
+        are decoded again."""
         offset_us = window.start_us
-        segments, info = self._run(
+        segments, _ = self._run(
             whisper, _slice(audio, window), language, self.options.filler_hint, vad=True
         )
-        language = language or info.language
         words: list[Word] = []
         for segment in segments:
             found = _words(segment, offset_us)
@@ -155,7 +191,7 @@ class FasterWhisperTranscriber:
                     key=lambda w: w.start_us,
                 )
             words.extend(found)
-        return words, language
+        return words
 
     def _run(
         self,
