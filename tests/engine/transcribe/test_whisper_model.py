@@ -82,7 +82,7 @@ def test_a_word_stamped_on_a_hesitation_is_doubted_once_the_hesitation_is_heard_
     from roughy.engine.types import Word
     from roughy.engine.voicing import held_islands
 
-    speech, rate = spoken([0.4, "Most", 0.4, "hmm", 0.4, "bakeries start early.", 0.4])
+    speech, rate = spoken([0.4, "Most", 0.4, "hmm", 0.4, "gardens need water.", 0.4])
     source = write_wav(tmp_path / "hmm.wav", speech, rate)
     audio = load_analysis_audio(extract_analysis_audio(source, tmp_path / "hmm.16k.wav").path)
     spans = speech_spans(audio)
@@ -90,7 +90,7 @@ def test_a_word_stamped_on_a_hesitation_is_doubted_once_the_hesitation_is_heard_
     words = [
         Word("Most", spans[0].start_us, spans[0].end_us, 0.96),
         Word("of", hesitation.start_us, hesitation.end_us, 0.73),
-        Word("bakeries", spans[-1].start_us, spans[-1].end_us, 0.9),
+        Word("gardens", spans[-1].start_us, spans[-1].end_us, 0.9),
     ]
     transcriber = FasterWhisperTranscriber(tiny_en_model())
     model = _load_model(transcriber.model, WhisperOptions())

@@ -13,7 +13,7 @@ _MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 TINY_EN = "tiny.en"
 BASE = "base"
 DEFAULT_MODEL_NAME = BASE
-"""Multilingual Whisper base: the model table in docs/cut-engine.md chose it over tiny.en."""
+"""Multilingual Whisper base: the model table in docs/cut-benchmark.md chose it over tiny.en."""
 
 
 @dataclass(frozen=True)

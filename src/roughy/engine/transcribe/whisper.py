@@ -238,8 +238,8 @@ class FasterWhisperTranscriber:
     ) -> list[Word]:
         """Decode each held (hesitation-like) island that carries words again, on its own.
 
-        In context the decoder's language model fills a hesitation with a likely word ("Most
-        of them" for "Most [hmm] bakeries"); heard alone, a hesitation comes out as a filler or
+        In context the decoder's language model may fill a hesitation with a likely word (one
+        that fits between its neighbours); heard alone, a hesitation comes out as a filler or
         as nothing. Then the words stamped on it lose their confidence (0), and the cutter
         judges the island by its sound.
         """
