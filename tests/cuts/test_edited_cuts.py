@@ -23,6 +23,12 @@ def seconds(value: str) -> Decimal:
     return Decimal(value)
 
 
+def on_grid(value: str) -> str:
+    """The nearest 25 fps frame boundary, as the API writes times."""
+    frames = (Decimal(value) * 25 + Decimal("0.5")) // 1
+    return str((frames / 25).quantize(Decimal("0.000001")))
+
+
 def kept(cut: dict[str, Any]) -> Decimal:
     return sum((seconds(s["end"]) - seconds(s["start"]) for s in cut["kept_segments"]), Decimal(0))
 
@@ -62,18 +68,28 @@ async def test_edited_cut_applies_edits_once_and_keeps_both_decisions(
     assert edited["state"] == "completed" and edited["base_cut_id"] == base["id"]
     assert edited["edits"] == sorted(edits, key=lambda e: seconds(e["start"]))
 
+    # kept = base + restored - removed word, then every inner boundary on the 25 fps grid
     expected = (
         kept(base)
         + (seconds(restored["end"]) - seconds(restored["start"]))
         - (seconds(word["end"]) - seconds(word["start"]))
     )
-    assert kept(edited) == expected
-    assert seconds(edited["kept_duration_seconds"]) == expected
+    boundaries = [seconds(b) for s in edited["kept_segments"] for b in (s["start"], s["end"])]
+    source = seconds(edited["source_duration_seconds"])
+    assert all((b * 25) % 1 == 0 for b in boundaries if b not in (0, source)), boundaries
+    assert abs(kept(edited) - expected) <= Decimal("0.02") * len(boundaries)
+    assert seconds(edited["kept_duration_seconds"]) == kept(edited)
     manual = [s for s in edited["removed_spans"] if s["kind"] == "manual"]
-    assert [(m["start"], m["end"]) for m in manual] == [(word["start"], word["end"])]
-    assert (restored["start"], restored["end"]) not in [
-        (s["start"], s["end"]) for s in edited["removed_spans"]
+    assert [(m["start"], m["end"]) for m in manual] == [
+        (on_grid(word["start"]), on_grid(word["end"]))
     ]
+    assert on_grid(restored["start"]) not in [s["start"] for s in edited["removed_spans"]]
+    tiles = sorted(
+        [(seconds(s["start"]), seconds(s["end"])) for s in edited["kept_segments"]]
+        + [(seconds(s["start"]), seconds(s["end"])) for s in edited["removed_spans"]]
+    )
+    assert all(a[1] == b[0] for a, b in zip(tiles, tiles[1:], strict=False))
+    assert tiles[0][0] == 0 and tiles[-1][1] == source
     # the engine's own decision is unchanged on the base cut
     again_base = (await client.get(f"/v1/cuts/{base['id']}", headers=account.headers)).json()
     assert again_base["removed_spans"] == base["removed_spans"] and again_base["edits"] is None

@@ -16,12 +16,6 @@ from roughy.jobs import Runtime
 FRAME = 1 / 25
 
 
-def clock(seconds: float) -> str:
-    """The page's m:ss.s"""
-    minutes = int(seconds // 60)
-    return f"{minutes}:{seconds - minutes * 60:04.1f}"
-
-
 async def test_upload_review_edit_render_and_download(
     web: Session, runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -73,6 +67,21 @@ async def test_upload_review_edit_render_and_download(
     await page.keyboard.press("j")
     await page.keyboard.press("x")
     assert await page.locator("#kept-duration").text_content() != before
+
+    # a word range: select the last two words, remove them, undo, remove them again
+    kept = page.locator("#kept-duration")
+    both_kept = await kept.text_content()
+    words = page.locator("#transcript .w")
+    await words.nth(-2).click()
+    await words.nth(-1).click(modifiers=["Shift"])
+    await page.keyboard.press("t")
+    assert await words.nth(-1).get_attribute("class") == "w removed selected"
+    words_removed = await kept.text_content()
+    assert words_removed != both_kept
+    await page.keyboard.press("u")
+    assert await kept.text_content() == both_kept
+    await page.keyboard.press("t")
+    assert await kept.text_content() == words_removed
     await web.shot("07-review-edited")
     await page.set_viewport_size({"width": 375, "height": 812})
     await web.shot("07b-review-375px")
@@ -84,9 +93,10 @@ async def test_upload_review_edit_render_and_download(
     cuts = await fetch_json(web, f"/v1/cuts?asset_id={asset_id}")
     edited_id = next(c["id"] for c in cuts["items"] if c["base_cut_id"])
     edited = await fetch_json(web, f"/v1/cuts/{edited_id}")
-    assert len(edited["edits"]) == 2
-    shown = await page.locator("#kept-duration").text_content()
-    assert shown == clock(float(edited["kept_duration_seconds"]))
+    assert len(edited["edits"]) == 3
+    assert [e["action"] for e in edited["edits"]][-1] == "remove"
+    shown = (await page.locator("#kept-duration").text_content() or "").split(":")
+    assert abs(int(shown[0]) * 60 + float(shown[1]) - float(edited["kept_duration_seconds"])) < 0.1
 
     await page.locator("#render-format").select_option("mp4")
     await page.locator("#render").click()

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from roughy.cuts.schemas import EditAction
+from roughy.engine.timebase import frame_to_us, nearest_boundary
 from roughy.engine.types import CutDocument, RemovalKind, RemovedSpan, Span
 
 MANUAL_REASON = "Removed by a reviewer."
@@ -103,9 +105,12 @@ def _clip(removals: Iterable[RemovedSpan], inside: Span) -> list[RemovedSpan]:
     return out
 
 
-def apply_edits(base: CutDocument, edits: Sequence[Edit]) -> CutDocument:
+def apply_edits(
+    base: CutDocument, edits: Sequence[Edit], frame_rate: Fraction | None = None
+) -> CutDocument:
     """The base document with the edits applied (call `check_edits` first). Kept and removed
-    spans still tile the source exactly once."""
+    spans still tile the source exactly once; with a `frame_rate`, every inner boundary is on
+    its frame grid (where a video render cuts), so the kept duration is what the render lasts."""
     keeps = [Span(e.start_us, e.end_us) for e in edits if e.action is EditAction.KEEP]
     removes = [Span(e.start_us, e.end_us) for e in edits if e.action is EditAction.REMOVE]
     kept: list[Span] = list(base.kept)
@@ -122,11 +127,33 @@ def apply_edits(base: CutDocument, edits: Sequence[Edit]) -> CutDocument:
             removed.append(
                 RemovedSpan(piece.start_us, piece.end_us, RemovalKind.MANUAL, MANUAL_REASON, 1.0)
             )
-    return replace(
+    edited_doc = replace(
         base,
         kept=tuple(kept),
         removed=tuple(sorted(removed, key=lambda r: r.start_us)),
         suggested=tuple(_trim(base.suggested, edited)),
+    )
+    return edited_doc if frame_rate is None else _on_frame_grid(edited_doc, frame_rate)
+
+
+def _on_frame_grid(doc: CutDocument, rate: Fraction) -> CutDocument:
+    """Every boundary but the source's ends moved to the nearest frame boundary; spans left
+    empty are dropped. Neighbours share boundaries, so the tiling survives."""
+    end = doc.source_duration_us
+
+    def at(t: int) -> int:
+        return t if t in (0, end) else min(end, frame_to_us(nearest_boundary(t, rate), rate))
+
+    def moved(spans: Iterable[RemovedSpan]) -> tuple[RemovedSpan, ...]:
+        out = (replace(r, start_us=at(r.start_us), end_us=at(r.end_us)) for r in spans)
+        return tuple(r for r in out if r.end_us > r.start_us)
+
+    kept = (Span(at(s.start_us), at(s.end_us)) for s in doc.kept)
+    return replace(
+        doc,
+        kept=tuple(_union(s for s in kept if s.end_us > s.start_us)),
+        removed=moved(doc.removed),
+        suggested=moved(doc.suggested),
     )
 
 

@@ -85,8 +85,7 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
         return await _create_edited(session, user, asset, body)
     script = body.script if body.script else None
     key = script_key(script)
-    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
-    existing = await repo.find_live(session, asset.id, key)
+    existing = await _live_cut(session, asset.id, key)
     if existing is not None:
         return existing, False
     cut = await rows.add(
@@ -102,6 +101,12 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
     )
     await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
     return cut, True
+
+
+async def _live_cut(session: AsyncSession, asset_id: str, key: str) -> Cut | None:
+    """Serialise the creators of one (asset, key) and return the live cut already made, if any."""
+    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset_id}:{key}")
+    return await repo.find_live(session, asset_id, key)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -144,12 +149,11 @@ async def _create_edited(
         check_edits(edits, document.source_duration_us)
     except EditProblem as problem:
         raise _invalid("body.edits", str(problem)) from problem
-    edited = apply_edits(document, edits)
+    edited = apply_edits(document, edits, document.frame_rate or media_facts(asset)["frame_rate"])
     if not edited.kept:
         raise _invalid("body.edits", "The edits leave nothing of the media kept.")
     key = edited_key(base.id, edits)
-    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
-    existing = await repo.find_live(session, asset.id, key)
+    existing = await _live_cut(session, asset.id, key)
     if existing is not None:
         return existing, False
     now = utcnow()

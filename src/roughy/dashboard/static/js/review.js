@@ -12,9 +12,10 @@ const KINDS = ["filler", "silence", "false_start", "retake", "retake_cue", "off_
 
 export async function showReview(assetId) {
   const asset = await get(`/v1/assets/${assetId}`);
+  const project = await get(`/v1/projects/${asset.project_id}`);
   const name = asset.filename || `Recording ${asset.id.slice(0, 8)}`;
   const crumbs = h("nav", { class: "small", "aria-label": "Breadcrumb" }, h("a", { href: "#/projects" }, "Projects"),
-    " / ", h("a", { href: `#/projects/${asset.project_id}` }, "Project"), " / ", name);
+    " / ", h("a", { href: `#/projects/${asset.project_id}` }, project.name), " / ", name);
   const cuts = (await get(`/v1/cuts${query({ asset_id: assetId, limit: 100 })}`)).items;
   const engine = cuts.find((c) => !c.base_cut_id && c.state !== "failed");
   if (!engine) return showCutStart(asset, name, crumbs, cuts.find((c) => !c.base_cut_id));
