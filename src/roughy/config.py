@@ -51,9 +51,9 @@ class StripeSettings(BaseModel):
     api_base: str | None = None
     timeout_seconds: float = 20.0
     prices: dict[str, StripeProduct] = Field(default_factory=dict)
-    success_path: str = "/dashboard?checkout=success&session_id={CHECKOUT_SESSION_ID}"
-    cancel_path: str = "/dashboard?checkout=cancelled"
-    portal_return_path: str = "/dashboard"
+    success_path: str = "/?checkout=success&session_id={CHECKOUT_SESSION_ID}#/account"
+    cancel_path: str = "/?checkout=cancelled#/account"
+    portal_return_path: str = "/#/account"
 
 
 _DEVELOPMENT_WEBHOOK_SETTINGS = (

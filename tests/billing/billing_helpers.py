@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import SecretStr
 from stripe_events import signature
-from stripe_fake import FakeStripe
+from stripe_fake import FakeStripe, start_fake_stripe
 
+from roughy.config import Settings, StripeProduct, StripeSettings
 from support import Account
 
 PACK = "price_pack_100"
@@ -18,6 +22,27 @@ class Billing:
     stripe: FakeStripe
     secret_key: str
     webhook_secret: str
+
+
+@pytest.fixture
+def billing(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[Billing]:
+    """Billing switched on against a fake Stripe (the live server shares this settings object)."""
+    fake = start_fake_stripe()
+    secret_key = "sk_test_51RoughyNeverShowThisKey0123456789"
+    webhook_secret = "whsec_RoughyNeverShowThisSecret0123456789"
+    config = StripeSettings(
+        secret_key=SecretStr(secret_key),
+        webhook_secret=SecretStr(webhook_secret),
+        api_base=fake.url,
+        prices={
+            PACK: StripeProduct(kind="pack", credits=100),
+            PLAN: StripeProduct(kind="plan", credits=500),
+        },
+    )
+    monkeypatch.setattr(settings, "stripe", config)
+    monkeypatch.setattr(settings, "billing_enabled", True)
+    yield Billing(stripe=fake, secret_key=secret_key, webhook_secret=webhook_secret)
+    fake.close()
 
 
 async def checkout(

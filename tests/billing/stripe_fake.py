@@ -36,6 +36,7 @@ class FakeStripe:
     answered: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoice_of_intent: dict[str, str] = field(default_factory=dict)
     fail_with: int | None = None
+    hosted: str | None = None  # serve the hosted pages here instead of Stripe's hosts
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -52,7 +53,7 @@ class FakeStripe:
         self.thread.join(timeout=5)
 
 
-def _customer(params: dict[str, str]) -> dict[str, Any]:
+def _customer(fake: FakeStripe, params: dict[str, str]) -> dict[str, Any]:
     return {
         "id": stripe_id("cus"),
         "object": "customer",
@@ -65,7 +66,7 @@ def _customer(params: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _checkout_session(params: dict[str, str]) -> dict[str, Any]:
+def _checkout_session(fake: FakeStripe, params: dict[str, str]) -> dict[str, Any]:
     session_id = stripe_id("cs")
     return {
         "id": session_id,
@@ -78,13 +79,13 @@ def _checkout_session(params: dict[str, str]) -> dict[str, Any]:
         "payment_status": "unpaid",
         "success_url": params.get("success_url"),
         "cancel_url": params.get("cancel_url"),
-        "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        "url": f"{fake.hosted or 'https://checkout.stripe.com'}/c/pay/{session_id}",
         "livemode": False,
         "metadata": {},
     }
 
 
-def _portal_session(params: dict[str, str]) -> dict[str, Any]:
+def _portal_session(fake: FakeStripe, params: dict[str, str]) -> dict[str, Any]:
     portal_id = stripe_id("bps")
     return {
         "id": portal_id,
@@ -92,7 +93,7 @@ def _portal_session(params: dict[str, str]) -> dict[str, Any]:
         "created": int(time.time()),
         "customer": params.get("customer"),
         "return_url": params.get("return_url"),
-        "url": f"https://billing.stripe.com/p/session/{portal_id}",
+        "url": f"{fake.hosted or 'https://billing.stripe.com'}/p/session/{portal_id}",
         "livemode": False,
     }
 
@@ -171,13 +172,27 @@ def start_fake_stripe() -> FakeStripe:
             if build is None:
                 error = {"type": "invalid_request_error", "message": "Unrecognized request URL"}
                 return 404, {"error": error}
-            answer = build(params)
+            answer = build(fake, params)
             if key:
                 fake.answered[key] = answer
             return 200, answer
 
         def do_GET(self) -> None:
-            self._answer("GET")
+            if self.path.startswith(("/c/pay/", "/p/session/")):
+                self._hosted_page()
+            else:
+                self._answer("GET")
+
+        def _hosted_page(self) -> None:
+            fake = holder["fake"]
+            with fake.lock:
+                fake.requests.append(Recorded("GET", self.path, {}, {}))
+            page = b"<!doctype html><title>Stripe (fake)</title><h1>Stripe hosted page</h1>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
 
         def do_POST(self) -> None:
             self._answer("POST")

@@ -28,9 +28,9 @@ async def test_pack_checkout_creates_the_customer_once_and_a_payment_session(
     assert sent["client_reference_id"] == account.user_id
     assert (sent["line_items[0][price]"], sent["line_items[0][quantity]"]) == (PACK, "1")
     assert sent["success_url"] == (
-        f"{settings.base_url}/dashboard?checkout=success&session_id={{CHECKOUT_SESSION_ID}}"
+        f"{settings.base_url}/?checkout=success&session_id={{CHECKOUT_SESSION_ID}}#/account"
     )
-    assert sent["cancel_url"] == f"{settings.base_url}/dashboard?checkout=cancelled"
+    assert sent["cancel_url"] == f"{settings.base_url}/?checkout=cancelled#/account"
     assert session_id.startswith("cs_")
 
     again = await client.post(
@@ -66,7 +66,7 @@ async def test_portal_returns_stripe_url_for_the_users_customer(
     portals = billing.stripe.to("POST", "/v1/billing_portal/sessions")
     customers = billing.stripe.to("POST", "/v1/customers")
     assert len(customers) == 1
-    assert [p.params["return_url"] for p in portals] == [f"{settings.base_url}/dashboard"] * 2
+    assert [p.params["return_url"] for p in portals] == [f"{settings.base_url}/#/account"] * 2
     assert len({p.params["customer"] for p in portals}) == 1
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from browser import ARGS, CHROMIUM, Session
 from playwright.async_api import Browser, async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "billing"))
+
+from billing_helpers import billing  # noqa: F401  (the fake Stripe, for the billing screens)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 // Account: profile, credits and ledger, billing, API keys, webhook endpoints and deliveries.
-import { del, get, post, query } from "./api.js";
+import { ApiError, del, get, post, query } from "./api.js";
 import { badge, confirmDialog, field, fill, h, mount, toast, when } from "./ui.js";
 
 const EVENT_TYPES = ["asset.ready", "asset.pending_payment", "asset.failed", "cut.completed",
@@ -10,6 +10,7 @@ export async function showAccount(user) {
   // Billing is its own section so buying credits and managing billing slot in here.
   const billing = h("section", { class: "panel billing", id: "billing", "aria-labelledby": "billing-title" },
     h("h2", { id: "billing-title" }, "Billing"),
+    h("div", { id: "billing-return", "aria-live": "polite" }),
     h("div", { id: "billing-actions", class: "row" }),
     h("p", { class: "muted small", id: "billing-note" },
       "1 credit pays for 1 started minute of uploaded media; cuts, edits, renders and exports are free. ",
@@ -20,7 +21,75 @@ export async function showAccount(user) {
     h("div", { class: "row spread" },
       h("div", {}, h("h1", {}, "Account"), h("p", { class: "muted" }, user.email))),
     credits, billing, keys, hooks);
-  await Promise.all([renderCredits(credits, 0), renderKeys(keys), renderHooks(hooks)]);
+  await Promise.all([renderCredits(credits, 0), renderBilling(billing), renderKeys(keys),
+    renderHooks(hooks)]);
+}
+
+// Stripe sends the browser back to /?checkout=success|cancelled#/account.
+function checkoutReturn() {
+  const params = new URLSearchParams(location.search);
+  const outcome = params.get("checkout");
+  if (!outcome) return null;
+  history.replaceState(null, "", `${location.pathname}${location.hash}`);
+  return outcome === "success"
+    ? h("div", { class: "notice info" },
+      "Payment received. Your credits appear in the ledger as soon as Stripe confirms it.")
+    : h("div", { class: "notice" }, "Checkout cancelled: nothing was charged.");
+}
+
+async function goTo(path, body) {
+  const { url } = await post(path, body);
+  location.assign(url);
+}
+
+function priceLabel(price) {
+  return price.kind === "plan"
+    ? `Subscribe: ${price.credits} credits a month`
+    : `Buy ${price.credits} credits`;
+}
+
+async function renderBilling(box) {
+  const notice = checkoutReturn();
+  if (notice) box.querySelector("#billing-return").replaceChildren(notice);
+  const actions = box.querySelector("#billing-actions");
+  let prices;
+  try {
+    prices = (await get("/v1/billing/prices")).items;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "billing_disabled") throw err;
+    actions.replaceChildren(h("p", { class: "muted small" },
+      "Buying credits online is not set up on this server."));
+    return;
+  }
+  const buy = prices.map((price) => {
+    const button = h("button", { type: "button", class: price.kind === "pack" ? "primary" : "",
+      dataset: { price: price.price_id } }, priceLabel(price));
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      goTo("/v1/billing/checkout", { price_id: price.price_id })
+        .catch((err) => { button.disabled = false; toast(err.message, "error"); });
+    });
+    return button;
+  });
+  const manage = h("button", { type: "button", onclick: () => goTo("/v1/billing/portal")
+    .catch((err) => toast(err.message, "error")) }, "Manage billing");
+  actions.replaceChildren(...buy, manage);
+}
+
+const SOURCES = {
+  operator: "Granted by the operator",
+  asset: "Asset upload",
+  pipeline: "Pipeline",
+  stripe_checkout: "Stripe checkout",
+  stripe_invoice: "Stripe subscription",
+  stripe_refund: "Stripe refund",
+};
+
+function sourceCell(entry) {
+  const label = SOURCES[entry.source] || entry.source || "";
+  const reference = entry.reference || "";
+  return h("td", { class: "source" }, label,
+    reference ? h("span", { class: "mono muted small", title: reference }, ` ${reference.slice(0, 14)}`) : null);
 }
 
 async function renderCredits(box, offset) {
@@ -30,7 +99,7 @@ async function renderCredits(box, offset) {
     h("td", {}, when(e.created_at)),
     h("td", {}, e.type.replace(/_/g, " ")),
     h("td", { class: "stat" }, e.delta > 0 ? `+${e.delta}` : String(e.delta)),
-    h("td", { class: "mono hide-narrow" }, e.asset_id ? e.asset_id.slice(0, 8) : "")));
+    sourceCell(e)));
   const pager = h("div", { class: "row" },
     h("button", { type: "button", disabled: offset === 0,
       onclick: () => renderCredits(box, Math.max(0, offset - 10)) }, "Newer"),
@@ -43,7 +112,7 @@ async function renderCredits(box, offset) {
     h("h3", {}, "Ledger"),
     page.items.length
       ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Entry"),
-          h("th", {}, "Credits"), h("th", { class: "hide-narrow" }, "Asset"))), h("tbody", {}, rows))
+          h("th", {}, "Credits"), h("th", {}, "Source"))), h("tbody", {}, rows))
       : h("p", { class: "muted" }, "No ledger entries yet."),
     page.total > 10 ? pager : null);
 }
