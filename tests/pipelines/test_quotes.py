@@ -14,7 +14,7 @@ from roughy.config import Settings
 from roughy.jobs import Runtime
 from roughy.kit.clock import utcnow
 from roughy.pipelines import pricing
-from support import Account, create_account
+from support import Account, create_account, make_tone_audio
 
 
 async def test_estimate_from_client_units_matches_the_documented_example(
@@ -179,3 +179,34 @@ async def test_input_must_be_a_ready_upload(
         headers=account.headers,
     )
     assert response.status_code == 409 and response.json()["code"] == "asset_not_ready"
+
+
+async def test_an_audio_input_with_a_render_step_is_refused_at_the_quote(
+    client: httpx.AsyncClient, runtime: Runtime, account: Account, tmp_path: Path
+) -> None:
+    """Refused before anything is held, rather than charging the cut and failing the render."""
+    seeded = await seed_input(runtime, account.user_id, make_tone_audio(tmp_path / "a.wav"))
+    response = await client.post(
+        f"{API}/estimate",
+        json={"steps": CUT_RENDER, "input_asset_id": seeded.id},
+        headers=account.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "video_output_from_audio"
+    assert (await quote(client, account.headers, seeded.id, CUT_RENDER[:1]))["total_credits"] > 0
+
+
+async def test_a_pricing_token_creates_one_pipeline(
+    client: httpx.AsyncClient, runtime: Runtime, account: Account, speech_clip: Path
+) -> None:
+    seeded = await seed_input(runtime, account.user_id, speech_clip)
+    steps = CUT_RENDER[:1]
+    body = await quote(client, account.headers, seeded.id, steps)
+    create = {"input_asset_id": seeded.id, "steps": steps, "pricing_token": body["pricing_token"]}
+    first = await client.post(API, json=create, headers=account.headers)
+    assert first.status_code == 201, first.text
+    cancelled = await client.post(f"{API}/{first.json()['id']}/cancel", headers=account.headers)
+    assert cancelled.status_code == 200
+    again = await client.post(API, json=create, headers=account.headers)
+    assert again.status_code == 409 and again.json()["code"] == "pricing_token_used"
+    assert (await client.get(API, headers=account.headers)).json()["total"] == 1

@@ -14,7 +14,7 @@ from tuskit import OFFSET_CT, new_asset, new_project, sha256_file, stored_sha256
 
 from roughy.cli.upload import _fingerprint
 from roughy.jobs import Runtime
-from support import Account, make_tone_audio
+from support import Account, free_port, make_tone_audio
 
 
 def _run_cli(args: list[str], data_dir: Path, key: str) -> subprocess.CompletedProcess[str]:
@@ -76,3 +76,32 @@ async def test_cli_uploads_and_resumes(
     assert json.loads(resumed.stdout.strip().splitlines()[-1])["id"] == pending["id"]
     assert await stored_sha256(runtime, pending["id"]) == sha256_file(other)
     assert json.loads((cli_dir / "cli-uploads.json").read_text()) == {}
+
+
+async def test_cli_finds_the_server_like_serve_does_and_says_when_it_is_down(
+    client: httpx.AsyncClient, base_url: str, account: Account, tmp_path: Path
+) -> None:
+    source = make_tone_audio(tmp_path / "tone.wav", seconds=1.0)
+    project = await new_project(client, account)
+    port = base_url.rsplit(":", 1)[1]
+
+    def run(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        roughy = Path(sys.executable).with_name("roughy")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ROUGHY_")}
+        env.update({"ROUGHY_DATA_DIR": str(tmp_path / "cli"), "ROUGHY_API_KEY": account.key})
+        env.update(extra_env)
+        return subprocess.run(
+            [str(roughy), "upload", str(source), "--project", project],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    by_port = await anyio.to_thread.run_sync(lambda: run({"ROUGHY_PORT": port}))
+    assert by_port.returncode == 0, by_port.stderr
+    assert json.loads(by_port.stdout.strip().splitlines()[-1])["project_id"] == project
+
+    down_url = f"http://127.0.0.1:{free_port()}"
+    down = await anyio.to_thread.run_sync(lambda: run({"ROUGHY_PUBLIC_BASE_URL": down_url}))
+    assert down.returncode == 1
+    message = " ".join(down.stderr.split())
+    assert f"No Roughy server answers at {down_url}" in message
+    assert "roughy serve" in message

@@ -324,3 +324,26 @@ async def test_legacy_list_defaults_to_pending_and_ready(
     bad = await client.get("/api/v1/assets?state=nope", headers=account.headers)
     assert bad.status_code == 422 and "detail" in bad.json()
     assert TUS
+
+
+async def test_documented_type_spellings_are_accepted(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    """The old docs' examples send `"type": "audio_input"`; the concept page writes AUDIO."""
+    made = await client.post(
+        "/api/v1/assets/upload-url",
+        json={"type": "audio_input", "content_type": "audio/mpeg"},
+        headers=account.headers,
+    )
+    assert made.status_code == 200, made.text
+    assert made.json()["asset"]["type"] == "audio"
+    created = await client.post(
+        ENDPOINT,
+        headers={
+            **tus_headers(account),
+            "Upload-Length": "1000",
+            "Upload-Metadata": _meta(type="VIDEO"),
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["asset"]["type"] == "video"

@@ -161,7 +161,12 @@ def register(app: typer.Typer) -> None:
     def upload(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
         project: str = typer.Option(..., "--project", help="Project id to upload into."),
-        url: str = typer.Option("http://127.0.0.1:8000", "--url", help="Roughy API base URL."),
+        url: str = typer.Option(
+            None,
+            "--url",
+            help="Roughy API base URL (default ROUGHY_PUBLIC_BASE_URL, else "
+            "http://ROUGHY_HOST:ROUGHY_PORT, as `roughy serve` uses).",
+        ),
         key: str = typer.Option(
             None, "--key", envvar="ROUGHY_API_KEY", help="API key (or ROUGHY_API_KEY)."
         ),
@@ -171,8 +176,15 @@ def register(app: typer.Typer) -> None:
         if not key:
             console.print("[red]An API key is required: --key or ROUGHY_API_KEY.[/red]")
             raise typer.Exit(2)
+        base = (url or load_settings().base_url).rstrip("/")
         try:
-            asset = upload_file(file, project, url.rstrip("/"), key, language)
+            asset = upload_file(file, project, base, key, language)
+        except httpx.ConnectError as exc:
+            console.print(
+                f"[red]No Roughy server answers at {base}: is `roughy serve` running? "
+                "Point at it with --url, ROUGHY_PUBLIC_BASE_URL or ROUGHY_PORT.[/red]"
+            )
+            raise typer.Exit(1) from exc
         except (UploadError, httpx.HTTPError) as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc

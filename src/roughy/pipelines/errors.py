@@ -48,3 +48,13 @@ class PricingTokenMismatch(ValidationFailed):
 class PipelineStateConflict(Conflict):
     code = "invalid_pipeline_state"
     default_message = "The pipeline's state does not allow this."
+
+
+class PricingTokenUsed(Conflict):
+    code = "pricing_token_used"
+    default_message = "This pricing token already created a pipeline; request a new estimate."
+
+
+class RenderNeedsVideo(InvalidPipeline):
+    code = "video_output_from_audio"
+    default_message = "A render step makes a video, so its input must be a video asset."

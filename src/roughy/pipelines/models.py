@@ -117,3 +117,14 @@ class StepCharge(CreatedAt, Base):
     attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
     pipeline_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     credits: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class PricingTokenUse(CreatedAt, Base):
+    """A pricing token that created a pipeline: each token buys one pipeline."""
+
+    __tablename__ = "pricing_token_uses"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False
+    )

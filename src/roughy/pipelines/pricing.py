@@ -20,6 +20,7 @@ import jwt
 
 from roughy.config import Settings
 from roughy.kit.clock import utcnow
+from roughy.kit.ids import new_id
 from roughy.pipelines.errors import (
     InvalidPricingToken,
     PricingTokenExpired,
@@ -73,6 +74,8 @@ class TokenClaims:
     shape_hash: str
     input_asset_id: str | None
     expires_at: datetime
+    token_id: str
+    """Unique per quote: a token creates one pipeline."""
 
 
 def issue_token(
@@ -94,6 +97,7 @@ def issue_token(
         "asset": input_asset_id,
         "iat": int(issued.timestamp()),
         "exp": int(expires.timestamp()),
+        "jti": new_id(),
     }
     return jwt.encode(payload, key, algorithm=ALGORITHM), expires.replace(microsecond=0)
 
@@ -104,7 +108,7 @@ def verify_token(key: bytes, token: str) -> TokenClaims:
             token,
             key,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "iat", "sub"]},
+            options={"require": ["exp", "iat", "sub", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise PricingTokenExpired() from exc
@@ -120,6 +124,7 @@ def verify_token(key: bytes, token: str) -> TokenClaims:
             shape_hash=str(payload["shape"]),
             input_asset_id=None if asset is None else str(asset),
             expires_at=datetime.fromtimestamp(int(payload["exp"])).astimezone(),
+            token_id=str(payload["jti"])[:64],
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidPricingToken() from exc

@@ -6,8 +6,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.kit.clock import utcnow
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
-from roughy.pipelines.models import Pipeline, PipelineStep, StepCharge
+from roughy.pipelines.models import Pipeline, PipelineStep, PricingTokenUse, StepCharge
 
 
 async def add(session: AsyncSession, pipeline: Pipeline, steps: list[PipelineStep]) -> None:
@@ -100,3 +101,14 @@ async def stalled_steps(session: AsyncSession, before: datetime) -> list[tuple[s
         )
     )
     return [(str(p), str(s)) for p, s in rows.all()]
+
+
+async def claim_pricing_token(session: AsyncSession, token_id: str, pipeline_id: str) -> bool:
+    """Record the token's one use; False when it was already used (insert-or-nothing)."""
+    claimed = await session.execute(
+        insert(PricingTokenUse)
+        .values(token_id=token_id, pipeline_id=pipeline_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["token_id"])
+        .returning(PricingTokenUse.token_id)
+    )
+    return claimed.first() is not None

@@ -31,6 +31,15 @@ from roughy.uploads.tus import sanitize_filename
 SURFACE_V1 = "v1"
 SURFACE_LEGACY = "legacy"
 LEGACY_TYPES = ("audio", "video")
+_LEGACY_TYPE_ALIASES = {"audio_input": "audio", "video_input": "video"}
+
+
+def legacy_type(value: str | None) -> str | None:
+    """An /api/v1 asset type as the old docs spell it: `audio`, `AUDIO` or `audio_input`."""
+    if value is None:
+        return None
+    name = value.strip().lower()
+    return _LEGACY_TYPE_ALIASES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ def _check_length(length: int | None) -> None:
 
 
 def legacy_asset_fields(metadata: dict[str, str | None]) -> dict[str, str | None]:
-    kind = metadata.get("type")
+    kind = legacy_type(metadata.get("type"))
     if kind not in LEGACY_TYPES:
         raise MalformedTusRequest("Upload-Metadata must carry type 'audio' or 'video'.")
     content_type = metadata.get("content_type")
@@ -412,6 +421,7 @@ async def open_presigned(
     session: AsyncSession, user: User, *, type: str, content_type: str | None, settings: Settings
 ) -> tuple[Asset, str, datetime]:
     """Step 1: an asset in pending_upload and a signed PUT URL (served by Roughy) for 15 min."""
+    type = legacy_type(type) or ""
     if type in OUTPUT_TYPES:
         raise Conflict(f"{type} assets are produced by pipelines and cannot be uploaded.")
     if type not in LEGACY_TYPES:

@@ -10,7 +10,12 @@ from roughy.credits import service as credits
 from roughy.kit.pagination import PageParams, Slice
 from roughy.pipelines import pricing
 from roughy.pipelines import repository as repo
-from roughy.pipelines.errors import PipelineStateConflict, PricingTokenMismatch, StepNotFound
+from roughy.pipelines.errors import (
+    PipelineStateConflict,
+    PricingTokenMismatch,
+    PricingTokenUsed,
+    StepNotFound,
+)
 from roughy.pipelines.models import (
     TERMINAL_PIPELINE_STATES,
     Pipeline,
@@ -29,7 +34,13 @@ from roughy.pipelines.service.core import (
     owned,
     queue_step,
 )
-from roughy.pipelines.service.quotes import StepPlan, input_asset, normalise_steps, plan_steps
+from roughy.pipelines.service.quotes import (
+    StepPlan,
+    check_input_fits,
+    input_asset,
+    normalise_steps,
+    plan_steps,
+)
 
 RETRYABLE = (StepState.FAILED, StepState.CANCELLED)
 
@@ -90,6 +101,7 @@ async def create(
     if pricing.shape_hash(claims.input_asset_id, shape) != claims.shape_hash:
         raise PricingTokenMismatch("The steps differ from the ones the pricing token quotes.")
     asset = await input_asset(session, user, body.input_asset_id)
+    check_input_fits(shape, asset)
     plans = plan_steps(settings, shape, asset, [s.usage_units for s in body.steps])
     if claims.input_asset_id is None and sum(p.credits for p in plans) > claims.total_credits:
         raise PricingTokenMismatch(
@@ -108,6 +120,8 @@ async def create(
     )
     steps = [_new_step(index, plan) for index, plan in enumerate(plans)]
     await repo.add(session, pipeline, steps)
+    if not await repo.claim_pricing_token(session, claims.token_id, pipeline.id):
+        raise PricingTokenUsed()
     await _hold(session, pipeline, claims.total_credits)
     await emit_pipeline(session, pipeline, "pipeline.created")
     await queue_step(session, steps[0])

@@ -18,6 +18,7 @@ from roughy.pipelines.errors import (
     AssetNotReady,
     InputAssetNotFound,
     InvalidPipeline,
+    RenderNeedsVideo,
     UsageUnitsRequired,
 )
 from roughy.pipelines.models import ProcessorName
@@ -105,6 +106,15 @@ async def input_asset(session: AsyncSession, user: User, asset_id: str) -> Asset
     return asset
 
 
+def check_input_fits(shape: Shape, asset: Asset) -> None:
+    """Refuse at the quote what would fail after charging: a render of an audio-only input."""
+    if asset.type == "audio" and any(name == ProcessorName.RENDER for name, _ in shape):
+        raise RenderNeedsVideo(
+            "A render step makes an MP4 video, so the input asset must be a video; "
+            "this one is audio."
+        )
+
+
 async def estimate(
     session: AsyncSession, settings: Settings, user: User, body: EstimateRequest
 ) -> EstimateResponse:
@@ -112,6 +122,7 @@ async def estimate(
     asset = None
     if body.input_asset_id is not None:
         asset = await input_asset(session, user, body.input_asset_id)
+        check_input_fits(shape, asset)
     plans = plan_steps(settings, shape, asset, [s.usage_units for s in body.steps])
     total = sum(p.credits for p in plans)
     token, expires = pricing.issue_token(
