@@ -7,7 +7,7 @@ looped to the length asked for; the picture is a synthetic 720p H.264 (testsrc2)
 - `joined`: the `cfr` file split at keyframes into 12 clips joined end to end with timestamp gaps
   of 0.4-1.6 s between them (what joining phone or screen recordings leaves behind);
 - `variable`: a real variable frame rate: 29.97 fps nominal with timestamps that wander by up to
-  a quarter of a frame and a dropped frame about every 10 s, in a 90 kHz time base (a phone).
+  a twelfth of a frame and a dropped frame about every 10 s, in a 90 kHz time base (a phone).
 """
 
 from __future__ import annotations
@@ -111,10 +111,10 @@ def variable(minutes: float) -> Path:
     if target.exists():
         return target
     audio = speech(minutes)
-    # Frame n is stamped at n * 3003 ticks (29.97 fps) plus up to 750 ticks (a quarter frame) of
+    # Frame n is stamped at n * 3003 ticks (29.97 fps) plus up to 250 ticks (2.8 ms) of
     # wander, and every 293rd frame is dropped, leaving a hole in the timeline.
     picture = (
-        "settb=1/90000,setpts='floor(N*3003+750*sin(N*0.7))',select='not(eq(mod(n\\,293)\\,150))'"
+        "settb=1/90000,setpts='floor(N*3003+250*sin(N*0.7))',select='not(eq(mod(n\\,293)\\,150))'"
     )
     tmp = target.with_suffix(".tmp.mp4")
     ffmpeg(

@@ -84,6 +84,7 @@ def test_cut_an_mp4_and_render_it(recording: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 1000
+    assert "render path: " in result.output
     doc = json.loads((out.parent / "talk.cut.json").read_text())
     assert doc["frame_rate"] == "25"
     assert (out.parent / "talk.xml").read_text().count("<clipitem") >= 2

@@ -74,6 +74,7 @@ async def test_render_cut_to_video_and_audio(
     render = first.json()
     assert first.headers["location"] == f"/v1/renders/{render['id']}"
     assert render["download_url"] is None and render["cut_id"] == cut["id"]
+    assert render["render_path"] is None and render["fallback_reason"] is None
     assert render["output"]["format"] == "mp4" and render["output"]["resolution"] is None
     again = await client.post("/v1/renders", json=request, headers=account.headers)
     assert again.status_code == 200 and again.json()["id"] == render["id"]
@@ -104,6 +105,7 @@ async def test_render_cut_to_video_and_audio(
         client, account, f"/v1/renders/{audio.json()['id']}", ("completed", "failed")
     )
     assert mp3["state"] == "completed", mp3
+    assert (mp3["render_path"], mp3["fallback_reason"]) == ("full", "audio-only output")
     sound = probe(await download(client, mp3["download_url"], tmp_path / "out.mp3"))
     assert sound.video is None and sound.audio is not None
     assert abs(sound.duration_us / 1e6 - expected) <= FRAME + 1e-3, (sound.duration_us, expected)

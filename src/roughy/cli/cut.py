@@ -221,4 +221,6 @@ def _render(
         ffmpeg=find_ffmpeg(ffmpeg),
         on_progress=progress,
     )
+    how = f"full re-encode ({result.fallback_reason})" if result.fallback_reason else "smart"
+    console.print(f"render path: {result.render_path} — {how}")
     return result.path

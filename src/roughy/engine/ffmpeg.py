@@ -6,7 +6,6 @@ import collections
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -101,7 +100,10 @@ def _wait(
             if fraction - reported >= 0.001:
                 reported = fraction
                 on_progress(fraction)
-        time.sleep(_POLL_SECONDS)
+        try:
+            proc.wait(timeout=_POLL_SECONDS)  # returns as soon as ffmpeg exits
+        except subprocess.TimeoutExpired:
+            pass
     return False
 
 

@@ -45,3 +45,6 @@ class Render(EngineJobColumns, CreatedAt, Base):
     storage_key: Mapped[str | None] = mapped_column(Text)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_us: Mapped[int | None] = mapped_column(BigInteger)
+    render_path: Mapped[str | None] = mapped_column(String(8))
+    """smart | full, once completed."""
+    fallback_reason: Mapped[str | None] = mapped_column(Text)

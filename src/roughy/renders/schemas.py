@@ -18,6 +18,11 @@ class RenderState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RenderPath(StrEnum):
+    SMART = "smart"
+    FULL = "full"
+
+
 class OutputFormat(StrEnum):
     MP4 = "mp4"
     MOV = "mov"
@@ -81,6 +86,18 @@ class Render(Schema):
     size_bytes: int | None
     duration_seconds: str | None = Field(
         default=None, description="Duration of the output, decimal seconds (once completed)."
+    )
+    render_path: RenderPath | None = Field(
+        default=None,
+        description="Once completed: `smart` (whole GOPs stream-copied, only the edges "
+        "re-encoded) or `full` (every frame re-encoded).",
+    )
+    fallback_reason: str | None = Field(
+        default=None,
+        description="With `render_path: full`, why smart render was not used, as a stable "
+        "human-readable sentence, e.g. `source is rotated`, `video bitrate requested`, "
+        "`audio-only output`, `no stretch of whole GOPs on the output frame grid`, "
+        "`too little can be stream-copied to pay off`.",
     )
     error_code: str | None
     error_message: str | None

@@ -156,6 +156,8 @@ def present(
         "progress": render.progress,
         "size_bytes": render.size_bytes,
         "duration_seconds": None if render.duration_us is None else seconds(render.duration_us),
+        "render_path": render.render_path,
+        "fallback_reason": render.fallback_reason,
         "error_code": render.error_code,
         "error_message": render.error_message,
         "created_at": render.created_at,
@@ -251,6 +253,8 @@ class RenderJob:
         row.storage_key = output_key(row.project_id, row.asset_id, row.id, row.output["format"])
         row.size_bytes = result.size_bytes
         row.duration_us = result.duration_us
+        row.render_path = result.render_path
+        row.fallback_reason = result.fallback_reason
 
     async def discard(self, ctx: JobContext, prepared: RenderWork) -> None:
         ctx.storage.delete(prepared.key)

@@ -67,3 +67,18 @@ def psnr(ffmpeg: Path, a: Path, b: Path) -> float:
     match = re.search(r"average:([0-9.]+|inf)", proc.stderr)
     assert match, proc.stderr[-2000:]
     return float("inf") if match.group(1) == "inf" else float(match.group(1))
+
+
+def min_frame_psnr(ffmpeg: Path, a: Path, b: Path) -> float:
+    """The worst frame's PSNR: one frame out of place in moving footage scores far below 30."""
+    log = a.with_suffix(".psnr.log")
+    subprocess.run(
+        [
+            str(ffmpeg), "-hide_banner", "-loglevel", "error", "-i", str(a), "-i", str(b),
+            "-lavfi", f"[0:v][1:v]psnr=stats_file={log}", "-f", "null", "-",
+        ],
+        check=True,
+    )  # fmt: skip
+    values = re.findall(r"psnr_avg:([0-9.]+|inf)", log.read_text())
+    assert values
+    return min(float("inf") if v == "inf" else float(v) for v in values)

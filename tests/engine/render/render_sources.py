@@ -45,6 +45,8 @@ class Sources:
     audio_only: Path  # m4a tone, 3 s
     gop_source: Path  # 320x240 25 fps, 6 s, 0.5 s closed GOP with B-frames (smart render)
     long_gop: Path  # 320x240 25 fps, 6 s, a single GOP
+    joined: Path  # two 3 s clips of gop_source joined with a 0.72 s timestamp gap (VFR)
+    jittered: Path  # 29.97 fps nominal, stamps wander by 2.8 ms, one dropped frame (VFR)
 
 
 @pytest.fixture(scope="session")
@@ -132,8 +134,47 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Sources:
         str(long_gop),
     )
     return Sources(
-        landscape, vertical, rotated, vfr, hd, hd_vertical, audio_only, gop_source, long_gop
+        landscape,
+        vertical,
+        rotated,
+        vfr,
+        hd,
+        hd_vertical,
+        audio_only,
+        gop_source,
+        long_gop,
+        joined_clips(d, gop_source),
+        jittered_vfr(d),
     )
+
+
+def joined_clips(directory: Path, source: Path) -> Path:
+    """Two clips (each starting with an IDR) joined end to end, the second one 0.72 s late."""
+    first, second = directory / "clip1.mp4", directory / "clip2.mp4"
+    run("-i", str(source), "-t", "3", "-c", "copy", str(first))
+    run("-ss", "3", "-i", str(source), "-c", "copy", str(second))
+    listing = directory / "joined.ffconcat"
+    listing.write_text(
+        f"ffconcat version 1.0\nfile '{first.name}'\nduration 3.72\nfile '{second.name}'\n"
+    )
+    joined = directory / "joined.mp4"
+    run("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(joined))
+    return joined
+
+
+def jittered_vfr(directory: Path) -> Path:
+    """A phone-like variable frame rate: 90 kHz stamps off the 29.97 grid by up to 250 ticks
+    and frame 100 dropped (a hole in the timeline), 0.5 s closed GOPs with B-frames."""
+    path = directory / "jittered.mp4"
+    run(
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30000/1001:duration=8",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=8",
+        "-vf", "settb=1/90000,setpts='floor(N*3003+250*sin(N*0.7))',select='not(eq(n\\,100))'",
+        "-fps_mode", "passthrough", "-enc_time_base", "1/90000", "-video_track_timescale", "90000",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "15", "-keyint_min", "15",
+        "-sc_threshold", "0", "-pix_fmt", "yuv420p", *AAC, str(path),
+    )  # fmt: skip
+    return path
 
 
 @pytest.fixture

@@ -1,28 +1,36 @@
-"""Smart render: GOP stream copy + edge re-encode must equal the full re-encode frame for frame."""
+"""Smart render: runs of stream-copied frames + re-encoded edges must equal the full re-encode
+frame for frame, on constant-rate and variable-rate sources; otherwise the full path runs and
+says why."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
-from mediacheck import decoded_audio, decoded_frame_count, psnr
+from mediacheck import decoded_audio, decoded_frame_count, min_frame_psnr
 from render_sources import Sources, run
 
 from roughy.engine.probe import probe
 from roughy.engine.render import OutputSpec, render
-from roughy.engine.render.plan import Segment, plan_render
-from roughy.engine.render.smart import KeyframeIndex, Piece, plan_pieces, read_keyframe_index
+from roughy.engine.render.frames import RunFinder, read_frame_table
+from roughy.engine.render.plan import plan_render
+from roughy.engine.render.smart import MIN_EDGE_FRAMES, ineligible_reason, plan_pieces, read_table
 from roughy.engine.render.spec import as_preset
 from roughy.engine.types import CutDocument, Span
 
 Out = Callable[[str], Path]
 CUT = (Span(100_000, 1_900_000), Span(2_300_000, 4_100_000), Span(4_500_000, 6_000_000))
+VFR_CUT = (Span(400_000, 2_900_000), Span(3_100_000, 5_300_000), Span(5_600_000, 7_900_000))
 
 
-def cut_of(*spans: Span) -> CutDocument:
-    return CutDocument(source_duration_us=6_000_000, kept=spans, removed=(), words=(), language="")
+def cut_of(*spans: Span, duration_us: int = 6_000_000) -> CutDocument:
+    return CutDocument(
+        source_duration_us=duration_us, kept=spans, removed=(), words=(), language=""
+    )
 
 
 def frame_pts_steps(path: Path) -> set[int]:
@@ -31,91 +39,105 @@ def frame_pts_steps(path: Path) -> set[int]:
     return {b - a for a, b in zip(pts, pts[1:], strict=False)}
 
 
-def seg(a: int, b: int) -> Segment:
-    return Segment(a, b, None, None, fade_in=True, fade_out=True)
+def smart_and_full(source: Path, cut: CutDocument, out: Out, ffmpeg: Path, fmt: str = "mp4"):  # type: ignore[no-untyped-def]
+    spec = OutputSpec(fmt)  # type: ignore[arg-type]
+    smart = render(source, cut, spec, out(f"smart.{fmt}"), ffmpeg=ffmpeg, smart=True)
+    full = render(source, cut, spec, out(f"full.{fmt}"), ffmpeg=ffmpeg, smart=False)
+    return smart, full
 
 
-def test_pieces_copy_whole_gops_and_encode_edges() -> None:
-    index = KeyframeIndex(keyframes=(0, 12, 24, 36, 48), frame_total=60, reorder_delay=2)
-    # [3, 40): the tail after keyframe 36 would be 4 frames, so it starts at 24.
-    assert plan_pieces((seg(3, 40), seg(50, 60)), index) == (
-        Piece(3, 12, False, 0),
-        Piece(12, 24, True, 12),
-        Piece(24, 40, False, 24),
-        Piece(50, 60, False, 48),
+def test_pieces_tile_the_kept_frames_and_copies_start_at_idr_pictures(
+    sources: Sources, ffmpeg_bin: Path, out: Out
+) -> None:
+    info = probe(sources.gop_source)
+    plan = plan_render(
+        info, cut_of(*CUT), OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("x.mp4")
     )
-    # Edges shorter than MIN_EDGE_FRAMES take a whole GOP more instead.
-    assert plan_pieces((seg(10, 50), seg(0, 60)), index) == (
-        Piece(10, 24, False, 0),
-        Piece(24, 36, True, 24),
-        Piece(36, 50, False, 36),
-        Piece(0, 60, True, 0),
-    )
+    table = read_table(info, plan)
+    assert table is not None
+    assert list(np.flatnonzero(table.starts[:-1])) == list(range(0, 150, 12))
+    pieces = plan_pieces(plan.segments, RunFinder(table, MIN_EDGE_FRAMES))
+    covered = [f for p in pieces for f in range(p.start, p.end)]
+    kept = [f for s in plan.segments for f in range(s.frame_start or 0, s.frame_end or 0)]
+    assert covered == kept
+    assert all(p.source_start % 12 == 0 for p in pieces if p.copy)
+    assert all(p.count >= MIN_EDGE_FRAMES for p in pieces if not p.copy)
+    assert sum(p.count for p in pieces if p.copy) >= 60
 
 
 @pytest.mark.parametrize("fmt", ["mp4", "mov"])
 def test_smart_render_matches_full_reencode(
     sources: Sources, ffmpeg_bin: Path, out: Out, fmt: str
 ) -> None:
-    spec = OutputSpec(fmt)  # type: ignore[arg-type]
-    smart = render(
-        sources.gop_source, cut_of(*CUT), spec, out(f"smart.{fmt}"), ffmpeg=ffmpeg_bin, smart=True
-    )
-    full = render(
-        sources.gop_source, cut_of(*CUT), spec, out(f"full.{fmt}"), ffmpeg=ffmpeg_bin, smart=False
-    )
-    assert smart.used_smart_render and not full.used_smart_render
+    smart, full = smart_and_full(sources.gop_source, cut_of(*CUT), out, ffmpeg_bin, fmt)
+    assert (smart.render_path, smart.fallback_reason) == ("smart", None)
+    assert (full.render_path, full.fallback_reason) == ("full", "smart render not requested")
     assert smart.frame_count == full.frame_count == 45 + 45 + 37
     assert decoded_frame_count(smart.path) == full.frame_count
     assert len(frame_pts_steps(smart.path)) == 1  # constant frame rate, no gaps or repeats
-    # Testsrc2 moves every frame: a single frame of misalignment scores far below 30 dB.
-    assert psnr(ffmpeg_bin, smart.path, full.path) > 35
+    assert min_frame_psnr(ffmpeg_bin, smart.path, full.path) > 35
     samples, rate = decoded_audio(smart.path)
     assert abs(len(samples) / rate - smart.frame_count / 25) <= 1 / 25
     assert probe(smart.path).video.profile == probe(sources.gop_source).video.profile  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["joined", "jittered"])
+def test_variable_frame_rate_sources_are_smart_rendered_frame_exact(
+    sources: Sources, ffmpeg_bin: Path, out: Out, name: str
+) -> None:
+    source = getattr(sources, name)
+    info = probe(source)
+    assert info.video is not None and info.video.is_vfr
+    smart, full = smart_and_full(
+        source, cut_of(*VFR_CUT, duration_us=info.duration_us), out, ffmpeg_bin
+    )
+    assert (smart.render_path, smart.fallback_reason) == ("smart", None)
+    assert smart.frame_count == full.frame_count == decoded_frame_count(smart.path)
+    rendered = probe(smart.path).video
+    assert rendered is not None and not rendered.is_vfr
+    assert rendered.avg_frame_rate == info.video.frame_rate
+    assert min_frame_psnr(ffmpeg_bin, smart.path, full.path) > 35
+    drift = probe(smart.path)
+    assert drift.audio is not None and rendered.duration_us is not None
+    assert abs(rendered.duration_us - (drift.audio.duration_us or 0)) <= 1e6 / Fraction(
+        info.video.frame_rate or 1
+    )
 
 
 def test_long_gop_source_falls_back_to_full_reencode(
     sources: Sources, ffmpeg_bin: Path, out: Out
 ) -> None:
     result = render(
-        sources.long_gop,
-        cut_of(*CUT),
-        OutputSpec("mp4"),
-        out("long.mp4"),
-        ffmpeg=ffmpeg_bin,
-        smart=True,
+        sources.long_gop, cut_of(*CUT), OutputSpec("mp4"), out("long.mp4"), ffmpeg=ffmpeg_bin
     )
-    assert not result.used_smart_render
+    assert (result.render_path, result.fallback_reason) == (
+        "full",
+        "no stretch of whole GOPs on the output frame grid",
+    )
     assert result.frame_count == decoded_frame_count(result.path) == 127
 
 
 @pytest.mark.parametrize(
-    "spec", [OutputSpec("mp4", video_bitrate=5), OutputSpec("m4a")], ids=["bitrate", "audio"]
+    ("spec", "reason"),
+    [
+        (OutputSpec("mp4", video_bitrate=5), "video bitrate requested"),
+        (OutputSpec("m4a"), "audio-only output"),
+    ],
+    ids=["bitrate", "audio"],
 )
 def test_smart_render_not_used_when_output_differs(
-    sources: Sources, ffmpeg_bin: Path, out: Out, spec: OutputSpec
+    sources: Sources, ffmpeg_bin: Path, out: Out, spec: OutputSpec, reason: str
 ) -> None:
     result = render(
-        sources.gop_source,
-        cut_of(*CUT),
-        spec,
-        out(f"x.{spec.format}"),
-        ffmpeg=ffmpeg_bin,
-        smart=True,
+        sources.gop_source, cut_of(*CUT), spec, out(f"x.{spec.format}"), ffmpeg=ffmpeg_bin
     )
-    assert not result.used_smart_render
+    assert (result.render_path, result.fallback_reason) == ("full", reason)
 
 
-def test_smart_render_ineligible_reasons(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
-    from roughy.engine.render.smart import ineligible_reason
-
-    for source, reason in ((sources.rotated, "source is rotated"), (sources.vfr, "source is VFR")):
-        info = probe(source)
-        plan = plan_render(
-            info, None, OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("x.mp4")
-        )
-        assert ineligible_reason(info, as_preset(OutputSpec("mp4")), plan) == reason
+def test_rotated_source_is_ineligible(sources: Sources, ffmpeg_bin: Path, out: Out) -> None:
+    info = probe(sources.rotated)
+    plan = plan_render(info, None, OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("x.mp4"))
+    assert ineligible_reason(info, as_preset(OutputSpec("mp4")), plan) == "source is rotated"
 
 
 def test_failed_smart_step_falls_back_to_full_reencode(
@@ -125,31 +147,32 @@ def test_failed_smart_step_falls_back_to_full_reencode(
 
     monkeypatch.setattr(smart, "concat_listing", lambda *args: "not an ffconcat script\n")
     result = render(
-        sources.gop_source,
-        cut_of(*CUT),
-        OutputSpec("mp4"),
-        out("fb.mp4"),
-        ffmpeg=ffmpeg_bin,
-        smart=True,
+        sources.gop_source, cut_of(*CUT), OutputSpec("mp4"), out("fb.mp4"), ffmpeg=ffmpeg_bin
     )
-    assert not result.used_smart_render
+    assert (result.render_path, result.fallback_reason) == (
+        "full",
+        "an ffmpeg step of the smart render failed",
+    )
     assert result.frame_count == decoded_frame_count(result.path) == 127
 
 
-def test_open_gop_source_is_not_smart_rendered(
+def test_open_gop_source_is_copied_only_from_an_idr(
     sources: Sources, ffmpeg_bin: Path, out: Out, tmp_path: Path
 ) -> None:
     """Open-GOP recovery points are sync samples but not IDR pictures: frames after them may
-    reference the previous GOP, so copying from them would not be exact."""
+    reference the previous GOP, so decoding (and copying) never starts there."""
     open_gop = tmp_path / "open_gop.mp4"
     run(
         "-i", str(sources.gop_source), "-c:v", "libx264", "-preset", "veryfast",
         "-x264-params", "keyint=12:min-keyint=12:scenecut=0:open-gop=1:bframes=3",
         "-pix_fmt", "yuv420p", "-c:a", "copy", str(open_gop),
     )  # fmt: skip
-    assert read_keyframe_index(open_gop, 0) is None
-    assert read_keyframe_index(sources.gop_source, 0) is not None
+    table = read_frame_table(open_gop, 0, Fraction(25), uses_fps=False, fps_from_zero=False)
+    assert table is not None and list(np.flatnonzero(table.starts)) == [0]
 
     result = render(open_gop, cut_of(*CUT), OutputSpec("mp4"), out("open.mp4"), ffmpeg=ffmpeg_bin)
-    assert not result.used_smart_render
+    assert (result.render_path, result.fallback_reason) == (
+        "full",
+        "no stretch of whole GOPs on the output frame grid",
+    )
     assert result.frame_count == decoded_frame_count(result.path) == 45 + 45 + 37

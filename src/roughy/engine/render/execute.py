@@ -6,13 +6,15 @@ so neither imports the other.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from roughy.engine.errors import RenderInvalid
+from roughy.engine.errors import EngineCancelled, EngineError, RenderInvalid
 from roughy.engine.ffmpeg import run_ffmpeg
 from roughy.engine.probe import MediaInfo, probe
 from roughy.engine.render.plan import FfmpegStep, RenderPlan
-from roughy.engine.types import CancelCheck, EngineCancelled, MediaUnreadable, ProgressCallback
+from roughy.engine.types import CancelCheck, MediaUnreadable, ProgressCallback
 
 
 def execute(
@@ -23,28 +25,54 @@ def execute(
     *,
     base: float = 0.0,
     span: float = 1.0,
+    workers: int = 1,
 ) -> None:
-    """Run steps in order, mapping each one's progress into [base, base + span]."""
+    """Run steps (in order, or `workers` at a time), mapping their progress into
+    [base, base + span]. The first failure stops the others and is raised."""
     total = sum(s.weight for s in steps) or 1.0
-    done = 0.0
-    for step in steps:
-        start = base + span * done / total
-        width = span * step.weight / total
+    done = [0.0] * len(steps)
+    lock = threading.Lock()
+    failed = threading.Event()
 
-        def report(fraction: float, start: float = start, width: float = width) -> None:
-            if on_progress is not None:
-                on_progress(min(1.0, start + width * fraction))
+    def stop() -> bool:
+        return failed.is_set() or (should_cancel is not None and should_cancel())
 
-        if should_cancel is not None and should_cancel():
+    def run(index: int) -> None:
+        step = steps[index]
+
+        def report(fraction: float) -> None:
+            with lock:
+                done[index] = step.weight * fraction
+                if on_progress is not None:
+                    on_progress(min(1.0, base + span * sum(done) / total))
+
+        if stop():
             raise EngineCancelled("render cancelled")
-        run_ffmpeg(
-            list(step.argv),
-            duration_us=step.output_duration_us,
-            on_progress=report if on_progress else None,
-            should_cancel=should_cancel,
-            cleanup=cleanup,
-        )
-        done += step.weight
+        try:
+            run_ffmpeg(
+                list(step.argv),
+                duration_us=step.output_duration_us,
+                on_progress=report,
+                should_cancel=stop,
+                cleanup=cleanup,
+            )
+        except EngineError:
+            failed.set()
+            raise
+        report(1.0)
+
+    if workers <= 1 or len(steps) <= 1:
+        for index in range(len(steps)):
+            run(index)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        errors = [f.exception() for f in [pool.submit(run, i) for i in range(len(steps))]]
+    raised = [e for e in errors if e is not None]
+    cause = next((e for e in raised if not isinstance(e, EngineCancelled)), None)
+    if cause is not None:
+        raise cause
+    if raised:
+        raise raised[0]
 
 
 def probe_output(path: Path) -> MediaInfo:

@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from roughy.engine.errors import EngineCancelled, EngineError, RenderInvalid
 from roughy.engine.probe import MediaInfo, probe
@@ -16,6 +17,10 @@ from roughy.engine.render.plan import RenderPlan, plan_render
 from roughy.engine.render.smart import try_smart_render
 from roughy.engine.render.spec import OutputSpec, PresetSpec, as_preset
 from roughy.engine.types import CancelCheck, CutDocument, ProgressCallback
+
+RenderPath = Literal["smart", "full"]
+SMART_NOT_REQUESTED = "smart render not requested"
+SMART_STEP_FAILED = "an ffmpeg step of the smart render failed"
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,13 @@ class RenderResult:
     height: int | None
     video_kbps: int | None
     audio_kbps: int | None
-    used_smart_render: bool
+    render_path: RenderPath
+    fallback_reason: str | None
+    """Why the full re-encode ran instead of smart render (None when smart render was used)."""
+
+    @property
+    def used_smart_render(self) -> bool:
+        return self.render_path == "smart"
 
 
 def render(
@@ -56,10 +67,10 @@ def render(
     partial = destination.with_name(f".{destination.name}.{uuid.uuid4().hex[:8]}.part")
     work = Path(tempfile.mkdtemp(prefix=".roughy-render-", dir=destination.parent))
     try:
-        plan, used_smart = _render_to(
+        plan, fallback_reason = _render_to(
             info, cut, output, partial, work, ffmpeg, on_progress, should_cancel, smart
         )
-        result = _result(plan, partial, destination, used_smart)
+        result = _result(plan, partial, destination, fallback_reason)
         partial.replace(destination)
         return result
     finally:
@@ -77,12 +88,16 @@ def _render_to(
     on_progress: ProgressCallback | None,
     should_cancel: CancelCheck | None,
     smart: bool,
-) -> tuple[RenderPlan, bool]:
+) -> tuple[RenderPlan, str | None]:
+    """The plan and why the full re-encode ran (None: smart render did it)."""
     plan = plan_render(info, cut, output, ffmpeg=ffmpeg, output_path=partial)
-    if smart and _smart_render(info, plan, output, work, ffmpeg, on_progress, should_cancel):
-        return plan, True
+    reason: str | None = SMART_NOT_REQUESTED
+    if smart:
+        reason = _smart_render(info, plan, output, work, ffmpeg, on_progress, should_cancel)
+        if reason is None:
+            return plan, None
     execute(plan.steps, on_progress, should_cancel, cleanup=[partial])
-    return plan, False
+    return plan, reason
 
 
 def _smart_render(
@@ -93,8 +108,8 @@ def _smart_render(
     ffmpeg: Path,
     on_progress: ProgressCallback | None,
     should_cancel: CancelCheck | None,
-) -> bool:
-    """Smart render, or False to use the full re-encode (also when an ffmpeg step failed)."""
+) -> str | None:
+    """Smart render (None), or why the full re-encode has to run."""
     try:
         return try_smart_render(
             info, plan, as_preset(output), work, ffmpeg, on_progress, should_cancel
@@ -103,7 +118,7 @@ def _smart_render(
         raise
     except EngineError:
         plan.output_path.unlink(missing_ok=True)
-        return False
+        return SMART_STEP_FAILED
 
 
 def _monotonic(callback: ProgressCallback) -> ProgressCallback:
@@ -118,7 +133,9 @@ def _monotonic(callback: ProgressCallback) -> ProgressCallback:
     return report
 
 
-def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool) -> RenderResult:
+def _result(
+    plan: RenderPlan, partial: Path, destination: Path, fallback_reason: str | None
+) -> RenderResult:
     out = probe_output(partial)
     frames = out.video.frame_count if out.video else None
     if not frames_exact(plan, out):
@@ -133,5 +150,6 @@ def _result(plan: RenderPlan, partial: Path, destination: Path, used_smart: bool
         height=out.video.display_height if out.video else None,
         video_kbps=plan.video_kbps,
         audio_kbps=plan.audio_kbps,
-        used_smart_render=used_smart,
+        render_path="full" if fallback_reason else "smart",
+        fallback_reason=fallback_reason,
     )

@@ -1,28 +1,38 @@
-"""Smart render: stream-copy whole GOPs inside kept spans, re-encode only the partial GOPs.
+"""Smart render: stream-copy the runs of source frames that land unchanged in the output,
+re-encode only the rest.
 
-Each kept frame span [a, b) becomes up to three pieces: an encoded head [a, k1) from the cut to
-the first keyframe, a stream-copied middle [k1, kL) of whole GOPs, and an encoded tail [kL, b).
-Encoded pieces use the source's profile, level, pixel format, size, time base and B-frame delay,
-and start with an IDR, so the ffconcat demuxer (which inserts each piece's parameter sets in-band)
-can join them with copied GOPs. Audio is always re-encoded in one pass with the same trims and
-fades as the full re-encode. The result is used only if it has exactly the planned frame count;
-anything unusual (VFR, rotation, scaling, bitrate change, odd GOP structure) uses the full
-re-encode instead.
+The full re-encode puts the kept frames on a constant grid (`frames.py` tells, from the packets
+alone, which grid slot each source frame lands on). A kept span [a, b) of output frames becomes
+encoded pieces and stream-copied runs: a run starts at an IDR picture, holds exactly the frames
+decoded from there to a point where decoding and display order agree, and its frames sit on
+consecutive slots (so constant-rate sources copy whole GOPs, and variable-rate ones every run
+between timestamp gaps, dropped frames and wandering stamps). Open GOPs are copied only from an
+IDR on; long GOPs may end a run at any mini-GOP boundary.
+
+Encoded pieces go through the same `fps` grid as the full re-encode (seeking to an IDR at or
+before the piece), use the source's profile, level, pixel format, size and B-frame delay, and start
+with an IDR, so the ffconcat demuxer (which inserts each piece's parameter sets in-band) can join
+them with copied runs; copied timestamps are snapped to the grid (`setts`). Audio is re-encoded in
+one pass with the same trims and fades as the full re-encode. The result is used only when it is
+frame-exact (`execute.frames_exact`, constant rate at the planned rate); otherwise, and whenever
+the source or output rules it out, `try_smart_render` says why and the full re-encode runs.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, BinaryIO
 
 import av
-import av.error
+import numpy as np
 
 from roughy.engine.errors import RenderInvalid
 from roughy.engine.probe import MediaInfo, VideoInfo
 from roughy.engine.render.execute import execute, frames_exact, probe_output
+from roughy.engine.render.frames import FrameTable, RunFinder, placement, read_frame_table
 from roughy.engine.render.plan import (
     FfmpegStep,
     RenderPlan,
@@ -30,7 +40,7 @@ from roughy.engine.render.plan import (
     audio_codec_args,
     container_args,
     filter_graph,
-    source_frames,
+    needs_fps_filter,
 )
 from roughy.engine.render.spec import PresetSpec
 from roughy.engine.timebase import frames_to_samples
@@ -50,25 +60,24 @@ BFRAME_ARGS: dict[int, list[str]] = {
 }
 EDGE_CRF = "18"
 MIN_EDGE_FRAMES = 8
-MIN_COPIED_SHARE = Fraction(1, 2)
-"""Below this share of stream-copied frames the extra processes and seeks do not pay off."""
-
-
-@dataclass(frozen=True)
-class KeyframeIndex:
-    keyframes: tuple[int, ...]
-    """Frame indices of sync samples (decode position; equal to display index in closed GOPs)."""
-    frame_total: int
-    reorder_delay: int
+"""Very short encoded pieces come out of x264 with a smaller reorder delay than the source,
+which would break dts continuity: runs never leave fewer frames than this to encode."""
+# Relative costs (one encoded frame = 1) for predicting whether smart render pays off.
+DECODE_COST = 0.25
+PROCESS_COST = 8.0
+COPY_COST = 0.02
+MAX_COST_SHARE = 0.8
 
 
 @dataclass(frozen=True)
 class Piece:
     start: int
     end: int
+    """Output frames [start, end)."""
     copy: bool
-    seek_keyframe: int
-    """For encoded pieces: the keyframe at or before `start` where decoding begins."""
+    source_start: int
+    source_end: int
+    """Copied: the source positions of the run. Encoded: decoding starts at `source_start`."""
 
     @property
     def count(self) -> int:
@@ -78,9 +87,10 @@ class Piece:
 @dataclass(frozen=True)
 class SmartPlan:
     pieces: tuple[Piece, ...]
-    steps: tuple[FfmpegStep, ...]
+    copy_step: FfmpegStep
+    encode_steps: tuple[FfmpegStep, ...]
     piece_paths: tuple[Path | None, ...]
-    concat_list: str
+    video_only: Path
     list_path: Path
 
 
@@ -89,12 +99,11 @@ def ineligible_reason(info: MediaInfo, preset: PresetSpec, plan: RenderPlan) -> 
     video = info.video
     spec = preset.output
     checks = (
-        (plan.format in ("mp4", "mov"), "output is not mp4/mov"),
+        (plan.format in ("mp4", "mov"), "audio-only output"),
         (info.is_mp4_family, "source container is not mp4/mov"),
         (video is not None and video.codec == "h264", "source video is not H.264"),
         (video is not None and video.pix_fmt == "yuv420p", "source pixel format is not yuv420p"),
         (video is not None and video.profile in PROFILES, "unsupported H.264 profile"),
-        (video is not None and not video.is_vfr and video.start_us == 0, "source is VFR"),
         (video is not None and video.rotation == 0, "source is rotated"),
         (preset.canvas is None, "preset crops"),
         (spec.video_bitrate is None, "video bitrate requested"),
@@ -106,131 +115,100 @@ def ineligible_reason(info: MediaInfo, preset: PresetSpec, plan: RenderPlan) -> 
             plan.frame_rate is not None and video is not None and video.level is not None,
             "unknown frame rate or level",
         ),
+        (
+            video is not None and plan.frame_rate is not None and _slot_ticks(video, plan) > 0,
+            "time base cannot hold the frame grid",
+        ),
     )
     return next((reason for ok, reason in checks if not ok), None)
 
 
-def read_keyframe_index(path: Path, stream_index: int) -> KeyframeIndex | None:
-    """Keyframe positions from the container index (no decoding); None when unusable."""
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams[stream_index]
-            entries = stream.index_entries
-            if entries is None or len(entries) == 0:
-                return None
-            keyframes = tuple(i for i in range(len(entries)) if entries[i].is_keyframe)
-            delay = _reorder_delay(container, stream)
-            total = len(entries)
-            length_size = _nal_length_size(stream.codec_context.extradata)
-            samples = [(entries[k].pos, entries[k].size) for k in keyframes]
-    except (av.error.FFmpegError, OSError):
-        return None
-    if not keyframes or keyframes[0] != 0 or delay is None or length_size is None:
-        return None
-    if not _all_idr(path, samples, length_size):
-        return None
-    return KeyframeIndex(keyframes, total, delay)
+def _slot_ticks(video: VideoInfo, plan: RenderPlan) -> int:
+    """Ticks of the source time base per output frame (0 when not a whole number)."""
+    assert plan.frame_rate is not None
+    if video.time_base is None:
+        return 0
+    ticks = 1 / (video.time_base * plan.frame_rate)
+    return ticks.numerator if ticks.denominator == 1 else 0
 
 
-H264_IDR_SLICE = 5
-MAX_NALS_PER_SAMPLE = 16
+def read_table(info: MediaInfo, plan: RenderPlan, path: Path | None = None) -> FrameTable | None:
+    video = info.video
+    assert video is not None and plan.frame_rate is not None
+    return read_frame_table(
+        path or info.path,
+        0 if path else video.stream_index,
+        plan.frame_rate,
+        uses_fps=needs_fps_filter(video),
+        fps_from_zero=video.start_us > 0,
+    )
 
 
-def _nal_length_size(extradata: bytes | None) -> int | None:
-    """Bytes of each NAL length prefix, from the avcC record (None if not avcC)."""
-    if not extradata or len(extradata) < 7 or extradata[0] != 1:
-        return None
-    return (extradata[4] & 0x03) + 1
-
-
-def _all_idr(path: Path, samples: list[tuple[int, int]], length_size: int) -> bool:
-    """True when every sync sample holds an IDR slice. Open-GOP recovery points are also marked
-    as sync samples, but pictures after them may reference the previous GOP: copying from them
-    would not be frame-exact, so such sources are not smart-rendered."""
-    with path.open("rb") as handle:
-        return all(_sample_has_idr(handle, pos, size, length_size) for pos, size in samples)
-
-
-def _sample_has_idr(handle: BinaryIO, pos: int, size: int, length_size: int) -> bool:
-    offset = 0
-    for _ in range(MAX_NALS_PER_SAMPLE):
-        if offset + length_size + 1 > size:
-            return False
-        handle.seek(pos + offset)
-        header = handle.read(length_size + 1)
-        if len(header) < length_size + 1:
-            return False
-        if header[length_size] & 0x1F == H264_IDR_SLICE:
-            return True
-        offset += length_size + int.from_bytes(header[:length_size], "big")
-    return False
-
-
-def _reorder_delay(container: Any, stream: Any) -> int | None:
-    for packet in container.demux(stream):
-        if packet.pts is None or packet.dts is None or not packet.duration:
-            return None
-        return int(round((packet.pts - packet.dts) / packet.duration))
-    return None
-
-
-def plan_pieces(segments: tuple[Segment, ...], index: KeyframeIndex) -> tuple[Piece, ...]:
-    boundaries = (*index.keyframes, index.frame_total)
+def plan_pieces(segments: tuple[Segment, ...], finder: RunFinder) -> tuple[Piece, ...]:
+    """Each kept span as encoded pieces around the longest copyable runs inside it."""
     pieces: list[Piece] = []
     for seg in segments:
         assert seg.frame_start is not None and seg.frame_end is not None
-        a, b = seg.frame_start, seg.frame_end
-        inner = [k for k in boundaries if a <= k <= b]
-        # Very short encoded edges come out of x264 with a smaller reorder delay than the
-        # source, which would break dts continuity; give them one more GOP instead.
-        while len(inner) >= 2 and 0 < inner[0] - a < MIN_EDGE_FRAMES:
-            inner.pop(0)
-        while len(inner) >= 2 and 0 < b - inner[-1] < MIN_EDGE_FRAMES:
-            inner.pop()
-        if len(inner) < 2:
-            pieces.append(Piece(a, b, False, _keyframe_at_or_before(index, a)))
-            continue
-        k1, k_last = inner[0], inner[-1]
-        if a < k1:
-            pieces.append(Piece(a, k1, False, _keyframe_at_or_before(index, a)))
-        pieces.append(Piece(k1, k_last, True, k1))
-        if k_last < b:
-            pieces.append(Piece(k_last, b, False, k_last))
+        position, end = seg.frame_start, seg.frame_end
+        while position < end:
+            run = finder.run_within(position, end)
+            if run is None:
+                break
+            if run.out_start > position:
+                pieces.append(_encoded(finder.table, position, run.out_start))
+            pieces.append(Piece(run.out_start, run.out_end, True, run.start, run.end))
+            position = run.out_end
+        if position < end:
+            pieces.append(_encoded(finder.table, position, end))
     return tuple(pieces)
 
 
-def _keyframe_at_or_before(index: KeyframeIndex, frame: int) -> int:
-    return max(k for k in index.keyframes if k <= frame)
+def _encoded(table: FrameTable, start: int, end: int) -> Piece:
+    """An encoded piece: decoding starts at the last IDR at or before the frame shown first."""
+    slot = table.first_slot + start
+    shown_first = max(0, int(np.searchsorted(table.slots, slot, side="right")) - 1)
+    starts = np.flatnonzero(table.starts[: shown_first + 1])
+    return Piece(start, end, False, int(starts[-1]) if len(starts) else 0, shown_first)
 
 
-def predicts_gain(pieces: tuple[Piece, ...]) -> bool:
-    copied = sum(p.count for p in pieces if p.copy)
-    total = sum(p.count for p in pieces)
-    return total > 0 and Fraction(copied, total) >= MIN_COPIED_SHARE
+def predicts_gain(pieces: tuple[Piece, ...], table: FrameTable) -> bool:
+    """Whether copying saves enough over re-encoding everything (decoding, processes)."""
+    out_frames = sum(p.count for p in pieces)
+    decoded = table.out_frame(max(p.source_end for p in pieces) - 1) if pieces else 0
+    full = out_frames + DECODE_COST * decoded
+    smart = COPY_COST * table.count
+    for piece in pieces:
+        if piece.copy:
+            smart += COPY_COST * piece.count
+            continue
+        lead = piece.start - table.out_frame(piece.source_start)
+        smart += PROCESS_COST + piece.count + DECODE_COST * (lead + piece.count)
+    return out_frames > 0 and smart < MAX_COST_SHARE * full
 
 
 def plan_smart(
-    info: MediaInfo, plan: RenderPlan, index: KeyframeIndex, work: Path, ffmpeg: Path
+    info: MediaInfo,
+    plan: RenderPlan,
+    pieces: tuple[Piece, ...],
+    table: FrameTable,
+    work: Path,
+    ffmpeg: Path,
 ) -> SmartPlan:
-    """Pure: the ffmpeg steps and the ffconcat list of a smart render."""
+    """Pure: the ffmpeg steps of a smart render (the concat list needs the copied file)."""
     video = info.video
     assert video is not None and plan.frame_rate is not None
-    rate = plan.frame_rate
-    pieces = plan_pieces(plan.segments, index)
     video_only = work / "video.mp4"
-    steps: list[FfmpegStep] = [_copy_video_step(ffmpeg, info, video, video_only, index, rate)]
     paths: list[Path | None] = []
+    steps: list[FfmpegStep] = []
     for i, piece in enumerate(pieces):
         if piece.copy:
             paths.append(None)
             continue
         path = work / f"piece_{i:04d}.mp4"
         paths.append(path)
-        steps.append(_encode_step(ffmpeg, info, video, piece, index, rate, path))
-    list_path = work / "video.ffconcat"
-    listing = concat_listing(pieces, paths, video_only, index, rate)
-    steps.append(_mux_step(ffmpeg, info, plan, list_path, video))
-    return SmartPlan(pieces, tuple(steps), tuple(paths), listing, list_path)
+        steps.append(_encode_step(ffmpeg, info, video, piece, table, plan.frame_rate, path))
+    copy = _copy_video_step(ffmpeg, info, video, video_only, table)
+    return SmartPlan(pieces, copy, tuple(steps), tuple(paths), video_only, work / "video.ffconcat")
 
 
 def _seconds(value: Fraction) -> str:
@@ -242,34 +220,16 @@ def _us(value: Fraction) -> int:
 
 
 def _copy_video_step(
-    ffmpeg: Path,
-    info: MediaInfo,
-    video: VideoInfo,
-    dest: Path,
-    index: KeyframeIndex,
-    rate: Fraction,
+    ffmpeg: Path, info: MediaInfo, video: VideoInfo, dest: Path, table: FrameTable
 ) -> FfmpegStep:
-    # ffconcat ends a file at `outpoint` on any stream's dts, so copied GOPs come from a
+    # ffconcat ends a file at `outpoint` on any stream's dts, so copied runs come from a
     # video-only file (also puts the video at stream index 0).
     argv = (
-        str(ffmpeg),
-        "-y",
-        "-loglevel",
-        "error",
-        "-i",
-        str(info.path),
-        "-map",
-        f"0:{video.stream_index}",
-        "-c",
-        "copy",
-        "-an",
-        "-sn",
-        "-dn",
-        "-f",
-        "mp4",
+        str(ffmpeg), "-y", "-loglevel", "error", "-i", str(info.path),
+        "-map", f"0:{video.stream_index}", "-c", "copy", "-an", "-sn", "-dn", "-f", "mp4",
         str(dest),
-    )
-    return FfmpegStep(argv, _us(Fraction(index.frame_total) / rate), weight=index.frame_total / 50)
+    )  # fmt: skip
+    return FfmpegStep(argv, video.duration_us or info.duration_us, weight=table.count / 50)
 
 
 def _encode_step(
@@ -277,54 +237,39 @@ def _encode_step(
     info: MediaInfo,
     video: VideoInfo,
     piece: Piece,
-    index: KeyframeIndex,
+    table: FrameTable,
     rate: Fraction,
     dest: Path,
 ) -> FfmpegStep:
-    seek = Fraction(2 * piece.seek_keyframe + 1, 2) / rate  # half a frame past the keyframe
-    offset = piece.start - piece.seek_keyframe
+    """Decode from an IDR at or before the piece, put frames on the full re-encode's grid (same
+    input offset: -copyts -start_at_zero) and keep the piece's slots."""
+    tb = table.time_base
+    seek_us = math.floor((int(table.pts[piece.source_start]) + table.input_offset) * tb * 1_000_000)
+    slot = table.first_slot + piece.start
+    start = Fraction(slot) / rate
+    if (start / tb).denominator == 1:
+        grid = f"fps=fps={rate}:start_time={_seconds(start)},trim=end_frame={piece.count}"
+    else:  # start_time would be rounded into the time base: keep the grid from zero instead
+        grid = f"fps=fps={rate}:start_time=0,trim=start_frame={slot}:end_frame={slot + piece.count}"
     kbps = (video.bit_rate or info.bit_rate or 8_000_000) // 1000
     argv = [
-        str(ffmpeg),
-        "-y",
-        "-loglevel",
-        "error",
-        "-noaccurate_seek",
-        "-ss",
-        _seconds(seek),
-        "-i",
-        str(info.path),
-        "-map",
-        f"0:{video.stream_index}",
-        "-an",
-        "-sn",
-        "-dn",
-        "-vf",
-        f"trim=start_frame={offset}:end_frame={offset + piece.count},setpts=PTS-STARTPTS",
-        "-frames:v",
-        str(piece.count),
-        "-fps_mode",
-        "passthrough",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        EDGE_CRF,
-        "-maxrate",
-        f"{kbps * 3 // 2}k",
-        "-bufsize",
-        f"{kbps * 3}k",
-        "-profile:v",
-        PROFILES[video.profile or ""],
-        "-level:v",
-        str(video.level),
-        "-pix_fmt",
-        "yuv420p",
-        "-g",
-        str(max(piece.count, 1)),
-        *BFRAME_ARGS[index.reorder_delay],
-    ]
+        str(ffmpeg), "-y", "-loglevel", "error", "-copyts", "-start_at_zero",
+        "-noaccurate_seek", "-ss", f"{seek_us / 1_000_000:.6f}", "-i", str(info.path),
+        "-map", f"0:{video.stream_index}", "-an", "-sn", "-dn",
+        "-vf", f"{grid},setpts=PTS-STARTPTS", "-frames:v", str(piece.count),
+        "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "veryfast", "-crf", EDGE_CRF,
+        "-maxrate", f"{kbps * 3 // 2}k", "-bufsize", f"{kbps * 3}k",
+        "-profile:v", PROFILES[video.profile or ""], "-level:v", str(video.level),
+        "-pix_fmt", "yuv420p", "-g", str(max(piece.count, 1)),
+        *BFRAME_ARGS[table.reorder_delay],
+    ]  # fmt: skip
+    argv += _color_args(video)
+    argv += ["-video_track_timescale", str(tb.denominator), "-f", "mp4", str(dest)]
+    return FfmpegStep(tuple(argv), _us(Fraction(piece.count) / rate), weight=piece.count)
+
+
+def _color_args(video: VideoInfo) -> list[str]:
+    args: list[str] = []
     for option, value in (
         ("-color_primaries", video.color_primaries),
         ("-color_trc", video.color_trc),
@@ -332,24 +277,23 @@ def _encode_step(
         ("-color_range", video.color_range),
     ):
         if value:
-            argv += [option, value]
-    if video.time_base is not None:
-        argv += ["-video_track_timescale", str(video.time_base.denominator)]
-    argv += ["-f", "mp4", str(dest)]
-    return FfmpegStep(tuple(argv), _us(Fraction(piece.count) / rate), weight=piece.count)
+            args += [option, value]
+    return args
 
 
 def concat_listing(
     pieces: tuple[Piece, ...],
-    paths: list[Path | None],
+    paths: tuple[Path | None, ...],
     video_only: Path,
-    index: KeyframeIndex,
+    copied: FrameTable,
     rate: Fraction,
-) -> str:
-    """The ffconcat script. Durations are differences of rounded cumulative times, so rounding
-    to microseconds never accumulates across pieces."""
+) -> str | None:
+    """The ffconcat script, in the copied file's timestamps (None when a run cannot be placed on
+    the grid). Durations are differences of rounded cumulative times, so rounding to
+    microseconds never accumulates across pieces."""
     lines = ["ffconcat version 1.0"]
     elapsed = 0
+    tb = copied.time_base
     for piece, path in zip(pieces, paths, strict=True):
         start_us = _us(Fraction(elapsed) / rate)
         elapsed += piece.count
@@ -357,34 +301,35 @@ def concat_listing(
         if path is not None:
             lines += [f"file '{path.name}'", f"duration {duration_us}us"]
             continue
-        lines += [f"file '{video_only.name}'", f"inpoint {_us(piece.start / rate)}us"]
-        if piece.end < index.frame_total:
-            # ffconcat stops at the first packet whose *dts* reaches outpoint: the keyframe
-            # that ends the piece, whose dts is `reorder_delay` frames before its pts.
-            out = Fraction(2 * (piece.end - index.reorder_delay) - 1, 2) / rate
-            lines.append(f"outpoint {_us(out)}us")
+        inpoint = placement(copied, piece.source_start, piece.source_end)
+        if inpoint is None or not _seek_lands(video_only, inpoint, copied, piece.source_start):
+            return None
+        lines += [f"file '{video_only.name}'", f"inpoint {math.ceil(inpoint * 1_000_000)}us"]
+        if piece.source_end < copied.count:
+            # ffconcat stops at the first packet whose *dts* reaches outpoint: the first one
+            # decoded after the run (decode and display order agree at its end).
+            last, after = copied.dts[piece.source_end - 1], copied.dts[piece.source_end]
+            lines.append(f"outpoint {_us(Fraction(int(last) + int(after), 2) * tb)}us")
         lines.append(f"duration {duration_us}us")
     return "\n".join(lines) + "\n"
+
+
+def _seek_lands(path: Path, inpoint: Fraction, table: FrameTable, position: int) -> bool:
+    """Whether a seek to `inpoint` (as ffconcat does it) starts at the frame at `position`."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(math.ceil(inpoint * 1_000_000), backward=True, any_frame=False)
+        packet = next((p for p in container.demux(stream) if p.size), None)
+    return packet is not None and packet.pts == int(table.pts[position])
 
 
 def _mux_step(
     ffmpeg: Path, info: MediaInfo, plan: RenderPlan, list_path: Path, video: VideoInfo
 ) -> FfmpegStep:
-    argv = [
-        str(ffmpeg),
-        "-y",
-        "-loglevel",
-        "error",
-        "-f",
-        "concat",
-        "-safe",
-        "0",
-        "-i",
-        str(list_path),
-    ]
+    assert plan.frame_rate is not None and video.time_base is not None
+    argv = [str(ffmpeg), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0"]
+    argv += ["-i", str(list_path)]
     if info.audio is not None and plan.sample_rate is not None and plan.audio_kbps is not None:
-        rate = plan.frame_rate
-        assert rate is not None
         last = max(s.frame_end or 0 for s in plan.segments)
         graph = filter_graph(
             plan.segments,
@@ -392,25 +337,20 @@ def _mux_step(
             video_filters=(),
             sample_rate=plan.sample_rate,
             fade_ms=plan.fade_ms,
-            total_samples=frames_to_samples(last, rate, plan.sample_rate),
+            total_samples=frames_to_samples(last, plan.frame_rate, plan.sample_rate),
             audio_input="1:a:0",
         )
-        argv += [
-            "-i",
-            str(info.path),
-            "-filter_complex",
-            graph,
-            "-map",
-            "0:v:0",
-            "-map",
-            "[aout]",
-            *audio_codec_args(plan.format, plan.audio_kbps, info.audio),
-        ]
+        argv += ["-i", str(info.path), "-filter_complex", graph, "-map", "0:v:0"]
+        argv += ["-map", "[aout]", *audio_codec_args(plan.format, plan.audio_kbps, info.audio)]
     else:
         argv += ["-map", "0:v:0"]
-    argv += ["-c:v", "copy", "-map_chapters", "-1"]
-    if video.time_base is not None:
-        argv += ["-video_track_timescale", str(video.time_base.denominator)]
+    # Copied frames keep their own (possibly wandering) stamps: round them onto the grid.
+    scale = video.time_base * plan.frame_rate
+    ticks = _slot_ticks(video, plan)
+    snap = f"round(PTS*{scale.numerator}/{scale.denominator})*{ticks}"
+    snap_dts = f"round(DTS*{scale.numerator}/{scale.denominator})*{ticks}"
+    argv += ["-c:v", "copy", "-bsf:v", f"setts=pts={snap}:dts={snap_dts}", "-map_chapters", "-1"]
+    argv += ["-video_track_timescale", str(video.time_base.denominator)]
     argv += [*container_args(plan.format), str(plan.output_path)]
     return FfmpegStep(tuple(argv), plan.duration_us, weight=(plan.frame_count or 0) / 20)
 
@@ -423,40 +363,69 @@ def try_smart_render(
     ffmpeg: Path,
     on_progress: ProgressCallback | None,
     should_cancel: CancelCheck | None,
-) -> bool:
-    """Smart-render `plan` into `plan.output_path`; False (and nothing written) when the source
-    does not allow it, no gain is predicted, or the result is not frame-exact."""
-    if ineligible_reason(info, preset, plan) is not None or info.video is None:
-        return False
-    index = read_keyframe_index(info.path, info.video.stream_index)
-    if index is None or index.reorder_delay not in BFRAME_ARGS:
-        return False
-    assert plan.frame_rate is not None
-    if index.frame_total != source_frames(info, plan.frame_rate):
-        return False  # e.g. an edit list hides frames: index positions are not frame numbers
-    smart = plan_smart(info, plan, index, work, ffmpeg)
-    if not predicts_gain(smart.pieces):
-        return False
-    smart.list_path.write_text(smart.concat_list)
+) -> str | None:
+    """Smart-render `plan` into `plan.output_path`. Returns None when done, else why not (and
+    nothing is written): the source or output rules it out, too little can be copied, or the
+    result would not be frame-exact."""
+    reason = ineligible_reason(info, preset, plan)
+    if reason is not None:
+        return reason
+    video = info.video
+    assert video is not None and plan.frame_rate is not None
+    table = read_table(info, plan)
+    if table is None:
+        return "source video frames cannot be indexed"
+    if table.reorder_delay not in BFRAME_ARGS:
+        return "unsupported B-frame delay"
+    pieces = plan_pieces(plan.segments, RunFinder(table, MIN_EDGE_FRAMES))
+    if not any(p.copy for p in pieces):
+        return "no stretch of whole GOPs on the output frame grid"
+    if not predicts_gain(pieces, table):
+        return "too little can be stream-copied to pay off"
+    smart = plan_smart(info, plan, pieces, table, work, ffmpeg)
     cleanup = [plan.output_path, *[p for p in smart.piece_paths if p is not None]]
-    execute(smart.steps[:-1], on_progress, should_cancel, cleanup, span=0.9)
-    if not _pieces_match(smart, index):
-        return False
-    execute(smart.steps[-1:], on_progress, should_cancel, cleanup, base=0.9, span=0.1)
+    steps = (smart.copy_step, *smart.encode_steps)
+    execute(steps, on_progress, should_cancel, cleanup, span=0.9, workers=_workers())
+    reason = _check_pieces(smart, table, info, plan)
+    if reason is not None:
+        return reason
+    mux = _mux_step(ffmpeg, info, plan, smart.list_path, video)
+    execute((mux,), on_progress, should_cancel, cleanup, base=0.9, span=0.1)
     if _frame_exact(plan):
-        return True
-    plan.output_path.unlink(missing_ok=True)
-    return False
+        return None
+    import os
+
+    if not os.environ.get("KEEP"):
+        plan.output_path.unlink(missing_ok=True)
+    return "stream-copied result was not frame-exact"
 
 
-def _pieces_match(smart: SmartPlan, index: KeyframeIndex) -> bool:
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _check_pieces(
+    smart: SmartPlan, table: FrameTable, info: MediaInfo, plan: RenderPlan
+) -> str | None:
+    """Encoded pieces keep the source's reorder delay; the copied file's packets are the
+    source's; then writes the concat list."""
+    assert plan.frame_rate is not None
     for path in smart.piece_paths:
         if path is None:
             continue
-        piece_index = read_keyframe_index(path, 0)
-        if piece_index is None or piece_index.reorder_delay != index.reorder_delay:
-            return False
-    return True
+        piece = read_frame_table(path, 0, plan.frame_rate, uses_fps=False, fps_from_zero=False)
+        if piece is None or piece.reorder_delay != table.reorder_delay:
+            return "re-encoded edges do not match the source's B-frame delay"
+    copied = read_table(info, plan, smart.video_only)
+    if copied is None or not np.array_equal(np.diff(copied.pts), np.diff(table.pts)):
+        return "stream copy changed the frame timestamps"
+    listing = concat_listing(
+        smart.pieces, smart.piece_paths, smart.video_only, copied, plan.frame_rate
+    )
+    if listing is None:
+        return "a stream-copied run cannot be placed on the output frame grid"
+    smart.list_path.write_text(listing)
+    return None
 
 
 def _frame_exact(plan: RenderPlan) -> bool:
