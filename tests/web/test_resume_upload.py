@@ -72,7 +72,6 @@ async def test_reload_mid_upload_then_resume(
     offset = await server_offset()
     assert 0 < offset < size
 
-    await network.send("Network.emulateNetworkConditions", {**throttle, "uploadThroughput": -1})
     resumed_at: list[int] = []
     page.on(
         "request",
@@ -81,9 +80,23 @@ async def test_reload_mid_upload_then_resume(
         ),
     )
     await page.set_input_files("#file-input", str(source))
+
+    # the connection drops for two seconds: the client retries and carries on by itself
+    deadline = time.monotonic() + 60
+    while await server_offset() < offset + CHUNK:
+        assert time.monotonic() < deadline, "no chunk committed after the resume"
+        await page.wait_for_timeout(200)
+    dropped: list[str] = []
+    page.on("requestfailed", lambda r: dropped.append(r.method))
+    offline = {**throttle, "offline": True, "uploadThroughput": -1}
+    await network.send("Network.emulateNetworkConditions", offline)
+    await page.wait_for_timeout(2000)
+    await network.send("Network.emulateNetworkConditions", {**throttle, "uploadThroughput": -1})
     await page.locator("tr[data-state='ready']", has_text="long take.mp4").wait_for(timeout=120_000)
     await web.shot("12-upload-resumed")
     assert resumed_at and resumed_at[0] >= offset
+    assert "PATCH" in dropped  # the drop did interrupt a transfer
+    assert await page.locator("[data-upload][data-state='failed']").count() == 0
     assets = await page.evaluate("async () => (await (await fetch('/v1/assets')).json()).total")
     assert assets == 1
     assert web.foreign_hosts() == set()
