@@ -5,5 +5,9 @@ class AssetNotFound(NotFound):
     default_message = "Asset not found."
 
 
+class AssetNotReady(Conflict):
+    code, default_message = "asset_not_ready", "The asset is not ready for this."
+
+
 class AssetNotUploaded(Conflict):
     code, default_message = "asset_not_uploaded", "The asset's bytes have not been uploaded yet."

@@ -33,8 +33,7 @@ async def list_assets(
     state: Annotated[AssetState | None, Query()] = None,
 ) -> object:
     found = await service.list_public(session, user.id, page, project_id=project_id, state=state)
-    items = [service.public_summary(a) for a in found.rows]
-    return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page, service.public_summary)
 
 
 @public.get("/{asset_id}", response_model=Asset, responses=error_responses(404))
@@ -112,8 +111,7 @@ async def list_legacy_assets(
     state: Annotated[LegacyAssetState | None, Query()] = None,
 ) -> object:
     found = await service.list_legacy(session, user.id, page, state)
-    items = [service.legacy_summary(a) for a in found.rows]
-    return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page, service.legacy_summary)
 
 
 @legacy.get("/{asset_id}", response_model=LegacyAsset)

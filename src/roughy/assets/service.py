@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import math
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roughy.assets import repository as repo
 from roughy.assets.errors import AssetNotFound, AssetNotUploaded
 from roughy.assets.models import Asset
-from roughy.assets.schemas import Asset as AssetOut
+
+# Re-exported: callers read an asset's API shape through the service.
+from roughy.assets.presentation import duration_seconds as duration_seconds
+from roughy.assets.presentation import legacy_detail as legacy_detail
+from roughy.assets.presentation import legacy_state as legacy_state
+from roughy.assets.presentation import legacy_summary as legacy_summary
+from roughy.assets.presentation import public_detail as public_detail
+from roughy.assets.presentation import public_summary as public_summary
+from roughy.assets.presentation import upload_url as upload_url
 from roughy.assets.schemas import (
     AssetState,
-    AssetSummary,
-    LegacyAsset,
     LegacyAssetState,
-    LegacyAssetSummary,
 )
 from roughy.auth.models import User
 from roughy.config import Settings
@@ -38,7 +42,6 @@ from roughy.kit.pagination import PageParams, Slice
 from roughy.projects import service as projects
 from roughy.projects.schemas import ProjectCreate
 from roughy.storage import Storage
-from roughy.storage.signing import signed_download_url
 from roughy.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,6 @@ PURGE_AFTER = timedelta(days=30)
 DEFAULT_PROJECT_NAME = "Pipeline uploads"
 _DEFAULT_PROJECT_LOCK = 7302
 _US_PER_MINUTE = 60_000_000
-_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,99 +426,3 @@ async def activate_pending_payment(session: AsyncSession, user_id: str) -> list[
         await _make_ready(session, asset, previous_state=AssetState.PENDING_PAYMENT.value)
         activated.append(asset.id)
     return activated
-
-
-# ---------------------------------------------------------------------------------------------
-# Presentation
-
-
-def duration_seconds(duration_us: int | None) -> str | None:
-    if duration_us is None:
-        return None
-    return str((Decimal(duration_us) / Decimal(1_000_000)).quantize(Decimal("0.001")))
-
-
-def _download_url(asset: Asset, settings: Settings) -> str | None:
-    if asset.storage_key is None or asset.state not in _BYTES_READY_STATES:
-        return None
-    url, _ = signed_download_url(
-        settings.base_url,
-        settings.signing_key,
-        key=asset.storage_key,
-        content_type=asset.content_type or "application/octet-stream",
-        filename=asset.filename or f"{asset.id}.{asset.extension or 'bin'}",
-        ttl_seconds=settings.download_url_ttl_seconds,
-    )
-    return url
-
-
-def upload_url(settings: Settings, upload_id: str) -> str:
-    return f"{settings.base_url}/v1/uploads/{upload_id}"
-
-
-def _summary_fields(asset: Asset) -> dict[str, Any]:
-    measured = asset.state in ("ready", "pending_payment")
-    return {
-        "id": asset.id,
-        "project_id": asset.project_id,
-        "type": asset.type,
-        "state": asset.state,
-        "extension": asset.extension,
-        "size_bytes": None if asset.state == "pending_upload" else asset.size_bytes,
-        "content_type": asset.content_type,
-        "duration_seconds": duration_seconds(asset.duration_us) if measured else None,
-        "language": asset.language,
-        "filename": asset.filename,
-        "cuttable": asset.state == "ready",
-        "created_at": asset.created_at,
-    }
-
-
-def public_summary(asset: Asset) -> AssetSummary:
-    return AssetSummary(**_summary_fields(asset))
-
-
-def public_detail(asset: Asset, settings: Settings) -> AssetOut:
-    pending = asset.state == "pending_upload"
-    return AssetOut(
-        **_summary_fields(asset),
-        error_code=asset.error_code,
-        error_message=asset.error_message,
-        upload_url=upload_url(settings, asset.id) if pending else None,
-        download_url=None if pending else _download_url(asset, settings),
-    )
-
-
-def legacy_state(asset: Asset) -> LegacyAssetState:
-    if asset.deleted_at is not None:
-        return LegacyAssetState.DELETED
-    if asset.state == "pending_upload":
-        return LegacyAssetState.PENDING_UPLOAD
-    if asset.state == "failed":
-        return LegacyAssetState.FAILED
-    return LegacyAssetState.READY
-
-
-def legacy_summary(asset: Asset) -> LegacyAssetSummary:
-    return LegacyAssetSummary(
-        id=asset.id,
-        type=asset.type,
-        state=legacy_state(asset),
-        size_bytes=None if asset.state == "pending_upload" else asset.size_bytes,
-        content_type=asset.content_type,
-        duration_seconds=duration_seconds(asset.duration_us),
-        created_at=asset.created_at,
-    )
-
-
-def legacy_detail(asset: Asset, settings: Settings) -> LegacyAsset:
-    summary = legacy_summary(asset)
-    url = None
-    if summary.state not in (LegacyAssetState.PENDING_UPLOAD, LegacyAssetState.DELETED):
-        url = _download_url(asset, settings)
-    return LegacyAsset(
-        **summary.model_dump(),
-        download_url=url,
-        error_code=asset.error_code,
-        error_message=asset.error_message,
-    )

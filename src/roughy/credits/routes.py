@@ -27,7 +27,7 @@ async def get_balance(user: CurrentUser, session: SessionDep) -> object:
 @public.get("/history", response_model=Page[LedgerEntryOut])
 async def get_history(user: CurrentUser, session: SessionDep, page: PageDep) -> object:
     found = await service.history(session, user.id, page)
-    return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page)
 
 
 @legacy.get("/balance", response_model=LegacyBalance)

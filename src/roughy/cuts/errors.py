@@ -5,10 +5,6 @@ class CutNotFound(NotFound):
     default_message = "Cut not found."
 
 
-class AssetNotFound(NotFound):
-    default_message = "Asset not found."
-
-
 class AssetProcessing(Conflict):
     code = "asset_processing"
     default_message = "The asset is still being prepared; retry later."

@@ -7,11 +7,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.jobs.engine_job import EngineJobColumns
-from roughy.kit.db import Base, CreatedAt
+from roughy.kit.db import AssetWorkColumns, Base, CreatedAt
 from roughy.kit.ids import new_id
 
 
-class Cut(EngineJobColumns, CreatedAt, Base):
+class Cut(AssetWorkColumns, EngineJobColumns, CreatedAt, Base):
     """A rough-cut decision for one asset. states: pending -> processing -> completed | failed.
 
     Idempotent on (asset, script): `script_key` is the sha256 of the script ("" without one) and
@@ -36,10 +36,6 @@ class Cut(EngineJobColumns, CreatedAt, Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     script: Mapped[str | None] = mapped_column(Text)
     script_key: Mapped[str] = mapped_column(String(64), nullable=False)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

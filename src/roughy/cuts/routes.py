@@ -69,8 +69,7 @@ async def list_cuts(
         project_id=str(project_id) if project_id else None,
         state=state,
     )
-    items = [service.present(c, detail=False) for c in found.rows]
-    return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page, lambda cut: service.present(cut, detail=False))
 
 
 @router.get(

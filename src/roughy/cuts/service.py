@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
+from roughy.assets.errors import AssetNotFound
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
@@ -16,7 +17,6 @@ from roughy.cuts.analysis import analyse_asset, media_facts
 from roughy.cuts.edits import Edit, EditProblem, apply_edits, check_edits
 from roughy.cuts.errors import (
     AssetFailed,
-    AssetNotFound,
     AssetPaymentRequired,
     AssetProcessing,
     BaseCutNotReady,
@@ -31,7 +31,6 @@ from roughy.errors import Conflict, FieldError, ValidationFailed
 from roughy.jobs import JobContext, JobState, defer
 from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
-from roughy.kit.db import advisory_xact_lock
 from roughy.kit.pagination import PageParams, Slice
 from roughy.webhooks.service import emit
 
@@ -49,9 +48,7 @@ def seconds(us: int) -> str:
 
 
 async def get_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
-    asset = await assets.get_owned(
-        session, user.id, asset_id, for_share=True, not_found=AssetNotFound
-    )
+    asset = await assets.get_owned(session, user.id, asset_id, for_share=True)
     if asset.state == "deleted":
         raise AssetNotFound()
     return asset
@@ -85,12 +82,11 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
         return await _create_edited(session, user, asset, body)
     script = body.script if body.script else None
     key = script_key(script)
-    existing = await _live_cut(session, asset.id, key)
-    if existing is not None:
-        return existing, False
-    cut = await rows.add(
+    cut, created = await rows.add_unless_live(
         session,
-        Cut(
+        (LOCK_NAMESPACE, f"{asset.id}:{key}"),
+        lambda: repo.find_live(session, asset.id, key),
+        lambda: Cut(
             user_id=user.id,
             project_id=asset.project_id,
             asset_id=asset.id,
@@ -99,14 +95,10 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
             state=JobState.PENDING,
         ),
     )
+    if not created:
+        return cut, False
     await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
     return cut, True
-
-
-async def _live_cut(session: AsyncSession, asset_id: str, key: str) -> Cut | None:
-    """Serialise the creators of one (asset, key) and return the live cut already made, if any."""
-    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset_id}:{key}")
-    return await repo.find_live(session, asset_id, key)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -153,13 +145,12 @@ async def _create_edited(
     if not edited.kept:
         raise _invalid("body.edits", "The edits leave nothing of the media kept.")
     key = edited_key(base.id, edits)
-    existing = await _live_cut(session, asset.id, key)
-    if existing is not None:
-        return existing, False
     now = utcnow()
-    cut = await rows.add(
+    cut, created = await rows.add_unless_live(
         session,
-        Cut(
+        (LOCK_NAMESPACE, f"{asset.id}:{key}"),
+        lambda: repo.find_live(session, asset.id, key),
+        lambda: Cut(
             user_id=user.id,
             project_id=asset.project_id,
             asset_id=asset.id,
@@ -174,6 +165,8 @@ async def _create_edited(
             completed_at=now,
         ),
     )
+    if not created:
+        return cut, False
     await emit(
         session,
         user_id=user.id,
@@ -201,13 +194,8 @@ async def list_cuts(
     project_id: str | None = None,
     state: CutState | None = None,
 ) -> Slice[Cut]:
-    return await repo.list_owned(
-        session,
-        user.id,
-        page,
-        asset_id=asset_id,
-        project_id=project_id,
-        state=state.value if state else None,
+    return await rows.list_owned(
+        session, Cut, user.id, page, asset_id=asset_id, project_id=project_id, state=state
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, MetaData, text
+from sqlalchemy import Enum, ForeignKey, MetaData, String, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime
 
 from roughy.kit.clock import utcnow
+from roughy.kit.ids import new_id
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,6 +37,15 @@ class Base(DeclarativeBase):
 
 class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class AssetWorkColumns:
+    """The identity of a row that works on one asset for its owner (a cut, a render)."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
 
 
 def enum_column(values: type[StrEnum], *, default: StrEnum | None = None, length: int = 16) -> Any:

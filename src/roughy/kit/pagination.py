@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -39,6 +39,14 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(
+        cls, found: Slice[Any], page: PageParams, present: Callable[[Any], Any] | None = None
+    ) -> Page[Any]:
+        """The response for one page of rows, each shown by `present` (as is without)."""
+        items = found.rows if present is None else [present(row) for row in found.rows]
+        return cls(items=items, total=found.total, limit=page.limit, offset=page.offset)
 
 
 @dataclass(frozen=True)

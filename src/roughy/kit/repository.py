@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.errors import NotFound
-from roughy.kit.db import Base
+from roughy.kit.db import Base, advisory_xact_lock
 from roughy.kit.ids import parse_id
+from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 
 M = TypeVar("M", bound=Base)
 
@@ -67,3 +69,28 @@ async def get_owned(
     if row is None:
         raise not_found()
     return row
+
+
+async def list_owned(
+    session: AsyncSession, model: type[M], owner: str, page: PageParams, **filters: object
+) -> Slice[M]:
+    """One page of the owner's rows, newest first; each filter given is `column == value`
+    (None: not filtered)."""
+    columns: Any = model
+    where = [columns.user_id == owner, *given(model, **filters)]
+    return await fetch_newest_first(session, model, where, page)
+
+
+async def add_unless_live(
+    session: AsyncSession,
+    lock: tuple[int, str],
+    find_live: Callable[[], Awaitable[M | None]],
+    new: Callable[[], M],
+) -> tuple[M, bool]:
+    """Idempotent creation: under a transaction advisory lock on `lock` (namespace, key), the
+    live row `find_live` returns (False), or else the `new` row, added (True)."""
+    await advisory_xact_lock(session, *lock)
+    existing = await find_live()
+    if existing is not None:
+        return existing, False
+    return await add(session, new()), True

@@ -15,11 +15,6 @@ class InputAssetNotFound(NotFound):
     default_message = "Input asset not found."
 
 
-class AssetNotReady(Conflict):
-    code = "asset_not_ready"
-    default_message = "The input asset is not ready for processing."
-
-
 class InvalidPipeline(ValidationFailed):
     code = "invalid_pipeline"
     default_message = "The pipeline definition is invalid."

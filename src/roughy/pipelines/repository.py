@@ -7,7 +7,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.kit.clock import utcnow
-from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.pipelines.models import Pipeline, PipelineStep, PricingTokenUse, StepCharge
 
 
@@ -63,11 +62,6 @@ async def step_state(session: AsyncSession, step_id: str) -> tuple[str, int, boo
         )
     ).one_or_none()
     return None if row is None else (str(row[0]), int(row[1]), bool(row[2]))
-
-
-async def list_owned(session: AsyncSession, user_id: str, page: PageParams) -> Slice[Pipeline]:
-    where = Pipeline.user_id == user_id
-    return await fetch_newest_first(session, Pipeline, [where], page)
 
 
 async def record_charge(

@@ -60,7 +60,7 @@ async def create_pipeline(
 @router.get("", response_model=Page[PipelineOut])
 async def list_pipelines(user: CurrentUser, session: SessionDep, page: PageDep) -> object:
     found = await service.list_pipelines(session, user, page)
-    return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page)
 
 
 @router.get("/{pipeline_id}", response_model=PipelineOut)

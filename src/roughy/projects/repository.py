@@ -3,15 +3,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
 from roughy.projects.models import Project
-
-
-async def list_owned(
-    session: AsyncSession, user_id: str, state: str, page: PageParams
-) -> Slice[Project]:
-    where = (Project.user_id == user_id, Project.state == state)
-    return await fetch_newest_first(session, Project, where, page)
 
 
 async def delete_project(session: AsyncSession, project_id: str) -> None:

@@ -33,7 +33,7 @@ async def list_projects(
     state: Annotated[ProjectState, Query()] = ProjectState.ACTIVE,
 ) -> object:
     found = await service.list_projects(session, user, state, page)
-    return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page)
 
 
 @router.get("/{project_id}", response_model=Project, responses=error_responses(404))

@@ -33,7 +33,7 @@ async def get(
 async def list_projects(
     session: AsyncSession, user: User, state: ProjectState, page: PageParams
 ) -> Slice[Project]:
-    return await repo.list_owned(session, user.id, state.value, page)
+    return await rows.list_owned(session, Project, user.id, page, state=state.value)
 
 
 async def update(

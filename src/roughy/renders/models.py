@@ -7,11 +7,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.jobs.engine_job import EngineJobColumns
-from roughy.kit.db import Base, CreatedAt
-from roughy.kit.ids import new_id
+from roughy.kit.db import AssetWorkColumns, Base, CreatedAt
 
 
-class Render(EngineJobColumns, CreatedAt, Base):
+class Render(AssetWorkColumns, EngineJobColumns, CreatedAt, Base):
     """A flattened output of an asset (whole, or the kept spans of a cut).
 
     states: pending -> processing -> completed | failed | cancelled. Idempotent on the whole
@@ -32,10 +31,6 @@ class Render(EngineJobColumns, CreatedAt, Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     cut_id: Mapped[str | None] = mapped_column(
         ForeignKey("cuts.id", ondelete="CASCADE"), index=True
     )

@@ -71,8 +71,7 @@ async def list_renders(
         cut_id=str(cut_id) if cut_id else None,
         state=state,
     )
-    items = [service.present(r) for r in found.rows]
-    return Page(items=items, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page, service.present)
 
 
 @router.get(

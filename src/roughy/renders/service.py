@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roughy.assets.errors import AssetNotReady
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.config import Settings
@@ -20,10 +21,9 @@ from roughy.errors import Conflict, FieldError, ValidationFailed
 from roughy.jobs import JobContext, JobRefused, JobState, defer
 from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
-from roughy.kit.db import advisory_xact_lock
 from roughy.kit.pagination import PageParams, Slice
 from roughy.renders import repository as repo
-from roughy.renders.errors import AssetNotReady, ModifierNotReady, RenderNotFound
+from roughy.renders.errors import ModifierNotReady, RenderNotFound
 from roughy.renders.execution import CONTENT_TYPES, EXTENSIONS, render_asset
 from roughy.renders.models import Render
 from roughy.renders.schemas import RenderCreate, RenderState
@@ -66,13 +66,11 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
     if cut is not None and cut.state != JobState.COMPLETED:
         raise ModifierNotReady(f"The cut is {cut.state}; renders need it completed.")
     key = request_key(body)
-    await advisory_xact_lock(session, LOCK_NAMESPACE, f"{asset.id}:{key}")
-    existing = await repo.find_live(session, asset.id, key)
-    if existing is not None:
-        return existing, False
-    render = await rows.add(
+    render, created = await rows.add_unless_live(
         session,
-        Render(
+        (LOCK_NAMESPACE, f"{asset.id}:{key}"),
+        lambda: repo.find_live(session, asset.id, key),
+        lambda: Render(
             user_id=user.id,
             project_id=asset.project_id,
             asset_id=asset.id,
@@ -83,6 +81,8 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
             cancel_requested=False,
         ),
     )
+    if not created:
+        return render, False
     await defer(session, "renders.run", queue="cpu", render_id=render.id)
     return render, True
 
@@ -104,13 +104,8 @@ async def list_renders(
     cut_id: str | None = None,
     state: RenderState | None = None,
 ) -> Slice[Render]:
-    return await repo.list_owned(
-        session,
-        user.id,
-        page,
-        asset_id=asset_id,
-        cut_id=cut_id,
-        state=state.value if state else None,
+    return await rows.list_owned(
+        session, Render, user.id, page, asset_id=asset_id, cut_id=cut_id, state=state
     )
 
 

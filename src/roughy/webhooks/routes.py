@@ -40,7 +40,7 @@ async def create_endpoint(
 )
 async def list_endpoints(user: CurrentUser, session: SessionDep, page: PageDep) -> object:
     found = await service.list_endpoints(session, user, page)
-    return Page(items=found.rows, total=found.total, limit=page.limit, offset=page.offset)
+    return Page.of(found, page)
 
 
 @router.get(

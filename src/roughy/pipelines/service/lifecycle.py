@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.credits import service as credits
+from roughy.kit import repository as rows
 from roughy.kit.pagination import PageParams, Slice
 from roughy.pipelines import pricing
 from roughy.pipelines import repository as repo
@@ -56,7 +57,7 @@ async def get_owned(session: AsyncSession, user: User, pipeline_id: str) -> Pipe
 
 
 async def list_pipelines(session: AsyncSession, user: User, page: PageParams) -> Slice[PipelineOut]:
-    found = await repo.list_owned(session, user.id, page)
+    found = await rows.list_owned(session, Pipeline, user.id, page)
     steps = await repo.steps_of_many(session, [p.id for p in found.rows])
     by_pipeline: dict[str, list[PipelineStep]] = {}
     for step in steps:

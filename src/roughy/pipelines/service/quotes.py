@@ -10,12 +10,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
+from roughy.assets.errors import AssetNotReady
 from roughy.assets.models import Asset
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.pipelines import pricing
 from roughy.pipelines.errors import (
-    AssetNotReady,
     InputAssetNotFound,
     InvalidPipeline,
     RenderNeedsVideo,

@@ -1,0 +1,111 @@
+"""How an asset is shown on each API surface (/v1 and /api/v1), with signed download URLs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from roughy.assets.models import Asset
+from roughy.assets.schemas import Asset as AssetOut
+from roughy.assets.schemas import (
+    AssetSummary,
+    LegacyAsset,
+    LegacyAssetState,
+    LegacyAssetSummary,
+)
+from roughy.config import Settings
+from roughy.storage.signing import signed_download_url
+
+_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready"})
+
+
+def duration_seconds(duration_us: int | None) -> str | None:
+    if duration_us is None:
+        return None
+    return str((Decimal(duration_us) / Decimal(1_000_000)).quantize(Decimal("0.001")))
+
+
+def _download_url(asset: Asset, settings: Settings) -> str | None:
+    if asset.storage_key is None or asset.state not in _BYTES_READY_STATES:
+        return None
+    url, _ = signed_download_url(
+        settings.base_url,
+        settings.signing_key,
+        key=asset.storage_key,
+        content_type=asset.content_type or "application/octet-stream",
+        filename=asset.filename or f"{asset.id}.{asset.extension or 'bin'}",
+        ttl_seconds=settings.download_url_ttl_seconds,
+    )
+    return url
+
+
+def upload_url(settings: Settings, upload_id: str) -> str:
+    return f"{settings.base_url}/v1/uploads/{upload_id}"
+
+
+def _summary_fields(asset: Asset) -> dict[str, Any]:
+    measured = asset.state in ("ready", "pending_payment")
+    return {
+        "id": asset.id,
+        "project_id": asset.project_id,
+        "type": asset.type,
+        "state": asset.state,
+        "extension": asset.extension,
+        "size_bytes": None if asset.state == "pending_upload" else asset.size_bytes,
+        "content_type": asset.content_type,
+        "duration_seconds": duration_seconds(asset.duration_us) if measured else None,
+        "language": asset.language,
+        "filename": asset.filename,
+        "cuttable": asset.state == "ready",
+        "created_at": asset.created_at,
+    }
+
+
+def public_summary(asset: Asset) -> AssetSummary:
+    return AssetSummary(**_summary_fields(asset))
+
+
+def public_detail(asset: Asset, settings: Settings) -> AssetOut:
+    pending = asset.state == "pending_upload"
+    return AssetOut(
+        **_summary_fields(asset),
+        error_code=asset.error_code,
+        error_message=asset.error_message,
+        upload_url=upload_url(settings, asset.id) if pending else None,
+        download_url=None if pending else _download_url(asset, settings),
+    )
+
+
+def legacy_state(asset: Asset) -> LegacyAssetState:
+    if asset.deleted_at is not None:
+        return LegacyAssetState.DELETED
+    if asset.state == "pending_upload":
+        return LegacyAssetState.PENDING_UPLOAD
+    if asset.state == "failed":
+        return LegacyAssetState.FAILED
+    return LegacyAssetState.READY
+
+
+def legacy_summary(asset: Asset) -> LegacyAssetSummary:
+    return LegacyAssetSummary(
+        id=asset.id,
+        type=asset.type,
+        state=legacy_state(asset),
+        size_bytes=None if asset.state == "pending_upload" else asset.size_bytes,
+        content_type=asset.content_type,
+        duration_seconds=duration_seconds(asset.duration_us),
+        created_at=asset.created_at,
+    )
+
+
+def legacy_detail(asset: Asset, settings: Settings) -> LegacyAsset:
+    summary = legacy_summary(asset)
+    url = None
+    if summary.state not in (LegacyAssetState.PENDING_UPLOAD, LegacyAssetState.DELETED):
+        url = _download_url(asset, settings)
+    return LegacyAsset(
+        **summary.model_dump(),
+        download_url=url,
+        error_code=asset.error_code,
+        error_message=asset.error_message,
+    )
