@@ -52,6 +52,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         webhooks_allow_insecure_localhost=True,
         webhooks_allow_private_addresses=True,
         upload_idle_timeout_seconds=5.0,
+        # A stale writer lets go within milliseconds; a loaded test machine must not turn
+        # that into a 423.
+        upload_lock_wait_seconds=10.0,
     )
 
 

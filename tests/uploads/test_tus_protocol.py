@@ -397,7 +397,7 @@ async def test_idle_body_times_out_and_keeps_what_arrived(
     await wait_until(committed, timeout=30)
     release.set()
     response = await task
-    assert response.status_code in (408, 204)
+    assert response.status_code == 408  # the idle timeout ended the PATCH before the rest came
     assert await _offset(client, account, asset["upload_url"]) == 4096
     rest = await _patch(client, account, asset["upload_url"], 4096, media[4096:])
     assert rest.status_code == 204

@@ -3,6 +3,8 @@ serialised and a balance check can never be raced into an overdraft."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.credits import repository as repo
@@ -42,19 +44,16 @@ async def grant(
     if amount <= 0 and entry_type is not EntryType.ADJUSTMENT:
         raise ValueError("a grant must be positive")
     await repo.lock_account(session, user_id)
-    entry = await repo.append(
+    entry = await _append(
         session,
-        LedgerEntry(
-            user_id=user_id,
-            type=entry_type.value,
-            delta=amount,
-            amount=abs(amount),
-            memo=memo,
-            grant_id=grant_id,
-            stripe_invoice_id=stripe_invoice_id,
-            source=source.value,
-            reference=reference,
-        ),
+        user_id,
+        entry_type,
+        amount,
+        memo=memo,
+        grant_id=grant_id,
+        stripe_invoice_id=stripe_invoice_id,
+        source=source.value,
+        reference=reference,
     )
     if amount > 0:
         await defer(session, "assets.activate_pending_payment", queue="io", user_id=user_id)
@@ -70,17 +69,19 @@ async def take_back_refunded(
     if amount <= 0:
         raise ValueError("a refund takes back a positive number of credits")
     await repo.lock_account(session, user_id)
-    return await repo.append(
-        session,
-        LedgerEntry(
-            user_id=user_id,
-            type=EntryType.REFUND.value,
-            delta=-amount,
-            amount=amount,
-            source=source.value,
-            reference=reference,
-        ),
+    return await _append(
+        session, user_id, EntryType.REFUND, -amount, source=source.value, reference=reference
     )
+
+
+async def _append(
+    session: AsyncSession, user_id: str, type: EntryType, delta: int, **fields: Any
+) -> LedgerEntry:
+    """One ledger row moving `delta`; `amount` is the size of the movement (|delta| unless
+    given, as for a COMMIT, which moves nothing but records what was charged)."""
+    amount = fields.pop("amount", abs(delta))
+    entry = LedgerEntry(user_id=user_id, type=type.value, delta=delta, amount=amount, **fields)
+    return await repo.append(session, entry)
 
 
 async def try_consume_asset(
@@ -92,16 +93,7 @@ async def try_consume_asset(
         return True
     if await repo.balance(session, user_id) < amount:
         return False
-    await repo.append(
-        session,
-        LedgerEntry(
-            user_id=user_id,
-            type=EntryType.CONSUME_ASSET.value,
-            delta=-amount,
-            amount=amount,
-            asset_id=asset_id,
-        ),
-    )
+    await _append(session, user_id, EntryType.CONSUME_ASSET, -amount, asset_id=asset_id)
     return True
 
 
@@ -112,16 +104,7 @@ async def hold(session: AsyncSession, user_id: str, pipeline_id: str, amount: in
         raise InsufficientCredits(
             f"This pipeline needs {amount} credits; {available} are available."
         )
-    await repo.append(
-        session,
-        LedgerEntry(
-            user_id=user_id,
-            type=EntryType.HOLD.value,
-            delta=-amount,
-            amount=amount,
-            pipeline_id=pipeline_id,
-        ),
-    )
+    await _append(session, user_id, EntryType.HOLD, -amount, pipeline_id=pipeline_id)
 
 
 async def held(session: AsyncSession, user_id: str, pipeline_id: str) -> int:
@@ -134,15 +117,8 @@ async def commit(session: AsyncSession, user_id: str, pipeline_id: str, amount: 
     await repo.lock_account(session, user_id)
     committed = min(amount, await held(session, user_id, pipeline_id))
     if committed > 0:
-        await repo.append(
-            session,
-            LedgerEntry(
-                user_id=user_id,
-                type=EntryType.COMMIT.value,
-                delta=0,
-                amount=committed,
-                pipeline_id=pipeline_id,
-            ),
+        await _append(
+            session, user_id, EntryType.COMMIT, 0, amount=committed, pipeline_id=pipeline_id
         )
     return committed
 
@@ -152,16 +128,7 @@ async def release(session: AsyncSession, user_id: str, pipeline_id: str) -> int:
     await repo.lock_account(session, user_id)
     remaining = await held(session, user_id, pipeline_id)
     if remaining > 0:
-        await repo.append(
-            session,
-            LedgerEntry(
-                user_id=user_id,
-                type=EntryType.RELEASE.value,
-                delta=remaining,
-                amount=remaining,
-                pipeline_id=pipeline_id,
-            ),
-        )
+        await _append(session, user_id, EntryType.RELEASE, remaining, pipeline_id=pipeline_id)
     return remaining
 
 

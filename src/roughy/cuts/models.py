@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.jobs.engine_job import EngineJobColumns
-from roughy.kit.db import AssetWorkColumns, Base, CreatedAt
+from roughy.kit.db import AssetWorkColumns, Base, CreatedAt, asset_work_indexes
 from roughy.kit.ids import new_id
 
 
@@ -25,8 +25,7 @@ class Cut(AssetWorkColumns, EngineJobColumns, CreatedAt, Base):
 
     __tablename__ = "cuts"
     __table_args__ = (
-        Index("ix_cuts_user_created", "user_id", "created_at"),
-        Index("ix_cuts_asset_created", "asset_id", "created_at"),
+        *asset_work_indexes("cuts"),
         Index(
             "uq_cuts_asset_script_live",
             "asset_id",

@@ -62,12 +62,7 @@ async def list_cuts(
     state: Annotated[CutState | None, Query()] = None,
 ) -> object:
     found = await service.list_cuts(
-        session,
-        user,
-        page,
-        asset_id=str(asset_id) if asset_id else None,
-        project_id=str(project_id) if project_id else None,
-        state=state,
+        session, user, page, asset_id=asset_id, project_id=project_id, state=state
     )
     return Page.of(found, page, lambda cut: service.present(cut, detail=False))
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,7 +83,18 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
         return await _create_edited(session, user, asset, body)
     script = body.script if body.script else None
     key = script_key(script)
-    cut, created = await rows.add_unless_live(
+    cut, created = await _add_once(session, user, asset, key, script=script, state=JobState.PENDING)
+    if not created:
+        return cut, False
+    await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
+    return cut, True
+
+
+async def _add_once(
+    session: AsyncSession, user: User, asset: Asset, key: str, **fields: Any
+) -> tuple[Cut, bool]:
+    """The live cut of `asset` with this `script_key`, or a new one (True) with `fields`."""
+    return await rows.add_unless_live(
         session,
         (LOCK_NAMESPACE, f"{asset.id}:{key}"),
         lambda: repo.find_live(session, asset.id, key),
@@ -90,15 +102,10 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
             user_id=user.id,
             project_id=asset.project_id,
             asset_id=asset.id,
-            script=script,
             script_key=key,
-            state=JobState.PENDING,
+            **fields,
         ),
     )
-    if not created:
-        return cut, False
-    await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
-    return cut, True
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -146,24 +153,19 @@ async def _create_edited(
         raise _invalid("body.edits", "The edits leave nothing of the media kept.")
     key = edited_key(base.id, edits)
     now = utcnow()
-    cut, created = await rows.add_unless_live(
+    cut, created = await _add_once(
         session,
-        (LOCK_NAMESPACE, f"{asset.id}:{key}"),
-        lambda: repo.find_live(session, asset.id, key),
-        lambda: Cut(
-            user_id=user.id,
-            project_id=asset.project_id,
-            asset_id=asset.id,
-            script=base.script,
-            script_key=key,
-            base_cut_id=base.id,
-            edits=[e.to_dict() for e in edits],
-            state=JobState.COMPLETED,
-            progress=1.0,
-            document=edited.to_dict(),
-            started_at=now,
-            completed_at=now,
-        ),
+        user,
+        asset,
+        key,
+        script=base.script,
+        base_cut_id=base.id,
+        edits=[e.to_dict() for e in edits],
+        state=JobState.COMPLETED,
+        progress=1.0,
+        document=edited.to_dict(),
+        started_at=now,
+        completed_at=now,
     )
     if not created:
         return cut, False
@@ -190,8 +192,8 @@ async def list_cuts(
     user: User,
     page: PageParams,
     *,
-    asset_id: str | None = None,
-    project_id: str | None = None,
+    asset_id: UUID | None = None,
+    project_id: UUID | None = None,
     state: CutState | None = None,
 ) -> Slice[Cut]:
     return await rows.list_owned(

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, MetaData, String, text
+from sqlalchemy import Enum, ForeignKey, Index, MetaData, String, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,6 +46,14 @@ class AssetWorkColumns:
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+
+
+def asset_work_indexes(table: str) -> tuple[Index, Index]:
+    """The two list indexes of an `AssetWorkColumns` table: by owner and by asset, newest first."""
+    return (
+        Index(f"ix_{table}_user_created", "user_id", "created_at"),
+        Index(f"ix_{table}_asset_created", "asset_id", "created_at"),
+    )
 
 
 def enum_column(values: type[StrEnum], *, default: StrEnum | None = None, length: int = 16) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -58,8 +59,13 @@ class Slice(Generic[T]):
 
 
 def given(model: type[M], **values: object) -> list[ColumnElement[bool]]:
-    """`column == value` for each list filter the caller gave (None means not filtered)."""
-    return [getattr(model, name) == value for name, value in values.items() if value is not None]
+    """`column == value` for each list filter the caller gave (None means not filtered; ids
+    parsed as UUIDs compare as the strings the columns hold)."""
+    return [
+        getattr(model, name) == (str(value) if isinstance(value, UUID) else value)
+        for name, value in values.items()
+        if value is not None
+    ]
 
 
 async def fetch_newest_first(

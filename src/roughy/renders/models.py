@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.jobs.engine_job import EngineJobColumns
-from roughy.kit.db import AssetWorkColumns, Base, CreatedAt
+from roughy.kit.db import AssetWorkColumns, Base, CreatedAt, asset_work_indexes
 
 
 class Render(AssetWorkColumns, EngineJobColumns, CreatedAt, Base):
@@ -20,8 +20,7 @@ class Render(AssetWorkColumns, EngineJobColumns, CreatedAt, Base):
 
     __tablename__ = "renders"
     __table_args__ = (
-        Index("ix_renders_user_created", "user_id", "created_at"),
-        Index("ix_renders_asset_created", "asset_id", "created_at"),
+        *asset_work_indexes("renders"),
         Index(
             "uq_renders_asset_request_live",
             "asset_id",

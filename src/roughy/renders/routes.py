@@ -64,12 +64,7 @@ async def list_renders(
     state: Annotated[RenderState | None, Query()] = None,
 ) -> object:
     found = await service.list_renders(
-        session,
-        user,
-        page,
-        asset_id=str(asset_id) if asset_id else None,
-        cut_id=str(cut_id) if cut_id else None,
-        state=state,
+        session, user, page, asset_id=asset_id, cut_id=cut_id, state=state
     )
     return Page.of(found, page, service.present)
 

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,8 +101,8 @@ async def list_renders(
     user: User,
     page: PageParams,
     *,
-    asset_id: str | None = None,
-    cut_id: str | None = None,
+    asset_id: UUID | None = None,
+    cut_id: UUID | None = None,
     state: RenderState | None = None,
 ) -> Slice[Render]:
     return await rows.list_owned(

@@ -29,6 +29,10 @@ class OffsetMismatch(Conflict):
     default_message = "Upload-Offset does not match the upload's offset; ask with HEAD."
 
 
+class ConcatenationConflict(Conflict):
+    default_message = "These uploads cannot be concatenated in their current state."
+
+
 class NotMedia(Conflict):
     code = "not_media"
     default_message = "The first chunk is not audio or video; the upload was cancelled."

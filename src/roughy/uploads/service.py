@@ -20,6 +20,7 @@ from roughy.kit.ids import new_id, parse_id
 from roughy.storage.signing import SignedFile, sign_file, verify_file_token
 from roughy.uploads import repository as repo
 from roughy.uploads.errors import (
+    ConcatenationConflict,
     MalformedTusRequest,
     OffsetMismatch,
     UploadExpired,
@@ -194,7 +195,9 @@ async def _complete_parts(
         if part.kind != "partial":
             raise MalformedTusRequest("Upload-Concat may only name partial uploads.")
         if part.state != "complete":
-            raise OffsetMismatch("Every partial upload must be complete before concatenation.")
+            raise ConcatenationConflict(
+                "Every partial upload must be complete (and not yet used) before concatenation."
+            )
     return [p for p in parts if p is not None]
 
 
@@ -217,9 +220,11 @@ async def open_final(
         target_id = metadata.get("asset_id") or ""
         upload = await require_upload(session, user.id, target_id, surface, for_update=True)
         if upload.kind not in ("single", "final") or upload.offset != 0:
-            raise OffsetMismatch("Only an untouched pending upload can become a concatenation.")
+            raise ConcatenationConflict(
+                "Only an untouched pending upload can become a concatenation."
+            )
         if upload.length != total:
-            raise OffsetMismatch(
+            raise ConcatenationConflict(
                 f"The parts hold {total} bytes but the asset was created with {upload.length}."
             )
     else:
