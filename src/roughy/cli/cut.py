@@ -19,11 +19,18 @@ from roughy.cuts.analysis import whisper_transcriber
 from roughy.engine.analyse import analyse
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.cutting import CutOptions
+from roughy.engine.cutting.options import Preset
 from roughy.engine.export import FORMATS, ExportSource, export_cut
+from roughy.engine.render.spec import OutputFormat
 from roughy.engine.types import CutDocument, EngineError
 
-MEDIA_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".m4a": "m4a", ".mp3": "mp3"}
-PRESET_NAMES = ("gentle", "balanced", "aggressive")
+MEDIA_OUTPUTS: dict[str, OutputFormat] = {
+    ".mp4": "mp4",
+    ".mov": "mov",
+    ".m4a": "m4a",
+    ".mp3": "mp3",
+}
+PRESET_NAMES: tuple[Preset, ...] = ("gentle", "balanced", "aggressive")
 console = Console(stderr=True)
 
 
@@ -74,7 +81,8 @@ def cut(
 ) -> None:
     """Transcribe INPUT, decide the cut, write the cut document, exports and (with -o FILE.mp4)
     the rendered result."""
-    if preset not in PRESET_NAMES:
+    chosen = next((name for name in PRESET_NAMES if name == preset), None)
+    if chosen is None:
         raise typer.BadParameter(f"preset must be one of {', '.join(PRESET_NAMES)}")
     formats = [f.lower() for f in export or []]
     unknown = [f for f in formats if f not in FORMATS]
@@ -82,7 +90,7 @@ def cut(
         raise typer.BadParameter(f"unknown export format(s): {', '.join(unknown)}")
     render_to, out_dir = _destinations(input_path, output)
     try:
-        _run(input_path, script, preset, formats, render_to, out_dir, model, language, ffmpeg)
+        _run(input_path, script, chosen, formats, render_to, out_dir, model, language, ffmpeg)
     except EngineError as exc:
         console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
         raise typer.Exit(1) from exc
@@ -119,7 +127,7 @@ def _stages() -> Iterator[Callable[[str], Callable[[float], None]]]:
 def _run(
     input_path: Path,
     script: Path | None,
-    preset: str,
+    preset: Preset,
     formats: list[str],
     render_to: Path | None,
     out_dir: Path,
@@ -141,7 +149,7 @@ def _run(
             wav,
             transcriber=transcriber,
             language=language,
-            options=CutOptions.preset(preset),  # type: ignore[arg-type]
+            options=CutOptions.preset(preset),
             script=text,
             frame_rate=frame_rate,
             on_progress=stage("analyse"),
@@ -216,7 +224,7 @@ def _render(
     result = render(
         source,
         doc,
-        OutputSpec(format=fmt),  # type: ignore[arg-type]
+        OutputSpec(format=fmt),
         destination,
         ffmpeg=find_ffmpeg(ffmpeg),
         on_progress=progress,
