@@ -133,39 +133,21 @@ async def open_asset(
 
 
 async def add_output(
-    session: AsyncSession,
-    *,
-    asset_id: str,
-    user_id: str,
-    project_id: str,
-    type: str,
-    storage_key: str,
-    size_bytes: int,
-    content_type: str,
-    extension: str,
-    filename: str,
-    duration_us: int | None,
+    session: AsyncSession, *, asset_id: str, user_id: str, project_id: str, **fields: Any
 ) -> Asset:
-    """A `ready` asset for a file Roughy made (a pipeline step's output, already stored)."""
-    return await rows.add(
-        session,
-        Asset(
-            id=asset_id,
-            user_id=user_id,
-            project_id=project_id,
-            origin="pipeline",
-            surface="legacy",
-            type=type,
-            state="ready",
-            extension=extension,
-            content_type=content_type,
-            filename=filename,
-            size_bytes=size_bytes,
-            duration_us=duration_us,
-            storage_key=storage_key,
-            ready_at=utcnow(),
-        ),
+    """A `ready` asset for a file Roughy made and already stored (a pipeline step's output):
+    `fields` are its type, storage key, size, content type, extension, filename, duration."""
+    asset = Asset(
+        id=asset_id,
+        user_id=user_id,
+        project_id=project_id,
+        origin="pipeline",
+        surface="legacy",
+        state="ready",
+        ready_at=utcnow(),
+        **fields,
     )
+    return await rows.add(session, asset)
 
 
 async def default_project_id(session: AsyncSession, user: User) -> str:
