@@ -5,6 +5,8 @@ server, authenticated) finds no 5xx."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -155,3 +157,85 @@ async def test_schemathesis_finds_no_server_errors(
     ids = await real_ids(client, runtime, account, tmp_path)
     failures = await asyncio.to_thread(fuzz, base_url, account.headers, ids)
     assert not failures, "\n".join(failures)
+
+
+def schemathesis_cli(base_url: str, headers: dict[str, str], surface: str, workdir: Path) -> str:
+    """`schemathesis run` with every check, bounded: a few examples per operation."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
+        "run",
+        f"{base_url}/v1/openapi.json",
+        "--url",
+        base_url,
+        "--checks",
+        "all",
+        "--include-path-regex",
+        f"^{surface}/",
+        "--exclude-operation-id",  # soft-deleting the account would lock every later case
+        "delete_me_api_v1_users_me_delete",
+        "--phases",
+        "examples,fuzzing",
+        "--max-examples",
+        "3",
+        "--generation-deterministic",
+        "--request-timeout",
+        "30",
+        "--no-color",
+        *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")],
+    ]
+    tests_dir = str(Path(__file__).parent)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": tests_dir}
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=workdir, env=env
+    )
+    return "" if done.returncode == 0 else (done.stdout + done.stderr)[-12000:]
+
+
+async def test_schemathesis_cli_all_checks_pass_on_both_surfaces(
+    client: httpx.AsyncClient, account: Account, base_url: str, tmp_path: Path
+) -> None:
+    for surface in ("/v1", "/api/v1"):
+        report = await asyncio.to_thread(
+            schemathesis_cli, base_url, account.headers, surface, tmp_path
+        )
+        assert not report, report
+
+
+async def test_the_document_states_auth_tus_and_the_api_v1_error_shape(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    document = (await client.get("/v1/openapi.json")).json()
+    assert {"apiKey", "session"} <= set(document["components"]["securitySchemes"])
+    paths = document["paths"]
+    assert paths["/api/v1/auth/login"]["post"]["security"] == []
+    assert "security" not in paths["/v1/projects"]["post"]  # the global requirement applies
+    legacy = paths["/api/v1/assets/{asset_id}"]["get"]["responses"]
+    for status in ("400", "401", "404", "409", "422"):
+        schema = legacy[status]["content"]["application/json"]["schema"]
+        assert schema["$ref"] == "#/components/schemas/LegacyError", status
+    tus = paths["/api/v1/assets/upload-resumable/{session_id}"]["patch"]
+    assert {"name": "Tus-Resumable", "in": "header"}.items() <= tus["parameters"][-1].items()
+    assert "412" in tus["responses"]
+    resend = paths["/api/v1/auth/resend-verification"]["post"]["responses"]["202"]
+    assert "content" not in resend
+    # What the document says /api/v1 validation errors look like is what they are.
+    bad = await client.post("/api/v1/api-keys", json={"name": ""}, headers=account.headers)
+    assert bad.status_code == 422 and isinstance(bad.json()["detail"], list)
+    ruled = await client.post(
+        "/api/v1/assets/upload-url", json={"type": "image"}, headers=account.headers
+    )
+    assert ruled.status_code == 422 and isinstance(ruled.json()["detail"], str)
+    assert ruled.json()["code"] == "validation_error"
+
+
+async def test_options_and_405_name_every_method_of_the_path(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    options = await client.options("/v1/projects", headers=account.headers)
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    put = await client.put("/v1/projects/abc", json={}, headers=account.headers)
+    assert put.status_code == 405
+    assert put.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from roughy.api.errors import install_error_handlers
 from roughy.api.logging import RequestIdMiddleware
+from roughy.api.openapi import install_openapi
 from roughy.api.routers import all_routers
 from roughy.bootstrap import build_runtime
 from roughy.config import Settings
@@ -65,6 +66,7 @@ def create_app(
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router)
+    install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(TusMiddleware)  # uploads: method override + Tus-Resumable
     return app

@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from roughy.api.logging import current_request_id
+from roughy.api.openapi import allowed_methods
 from roughy.errors import FieldError, RoughyError, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,16 @@ def _jsonable(errors: Any) -> Any:
     return jsonable_encoder(errors, custom_encoder={Exception: str})
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route on this path.
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
     if is_legacy(request):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
     return JSONResponse(envelope(code, message), status_code=exc.status_code, headers=headers)

@@ -22,25 +22,43 @@ from roughy.auth.schemas import (
 )
 from roughy.auth.secrets import LEGACY_API_KEY_PREFIX
 from roughy.deps import SessionDep, SettingsDep
-from roughy.kit.openapi import error_responses
+from roughy.kit.openapi import PUBLIC_OPERATION, error_responses
 
 legacy = APIRouter(prefix="/api/v1")
 public = APIRouter(prefix="/v1", tags=["Users"], responses=error_responses())
 
 
-@legacy.post("/auth/signup", status_code=201, response_model=SignupResponse, tags=["auth"])
+@legacy.post(
+    "/auth/signup",
+    status_code=201,
+    response_model=SignupResponse,
+    tags=["auth"],
+    openapi_extra=PUBLIC_OPERATION,
+)
 async def signup(body: SignupRequest, session: SessionDep, settings: SettingsDep) -> object:
     user = await service.create_user(session, body.email, body.password)
     await service.start_email_verification(session, user, settings.base_url)
     return user
 
 
-@legacy.post("/auth/verify-email", response_model=SignupResponse, tags=["auth"])
+@legacy.post(
+    "/auth/verify-email",
+    response_model=SignupResponse,
+    tags=["auth"],
+    openapi_extra=PUBLIC_OPERATION,
+)
 async def verify_email(body: VerifyEmailRequest, session: SessionDep) -> object:
     return await service.verify_email(session, body.token)
 
 
-@legacy.post("/auth/resend-verification", status_code=202, tags=["auth"])
+@legacy.post(
+    "/auth/resend-verification",
+    status_code=202,
+    response_class=Response,
+    responses={202: {"description": "Accepted, whether or not the address is known (no body)."}},
+    tags=["auth"],
+    openapi_extra=PUBLIC_OPERATION,
+)
 async def resend_verification(
     body: ResendVerificationRequest, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -50,7 +68,9 @@ async def resend_verification(
     return Response(status_code=202)
 
 
-@legacy.post("/auth/login", response_model=LoginResponse, tags=["auth"])
+@legacy.post(
+    "/auth/login", response_model=LoginResponse, tags=["auth"], openapi_extra=PUBLIC_OPERATION
+)
 async def login(
     body: LoginRequest, session: SessionDep, response: Response, settings: SettingsDep
 ) -> object:
@@ -75,7 +95,7 @@ async def login(
     )
 
 
-@legacy.post("/auth/logout", status_code=204, tags=["auth"])
+@legacy.post("/auth/logout", status_code=204, tags=["auth"], openapi_extra=PUBLIC_OPERATION)
 async def logout(request: Request, session: SessionDep) -> Response:
     await service.logout(session, presented_token(request))
     response = Response(status_code=204)

@@ -18,7 +18,7 @@ from roughy.billing.schemas import (
     WebhookReceipt,
 )
 from roughy.deps import SessionDep, SettingsDep
-from roughy.kit.openapi import error_responses
+from roughy.kit.openapi import PUBLIC_OPERATION, error_responses
 
 public = APIRouter(prefix="/v1/billing", tags=["Billing"])
 legacy = APIRouter(prefix="/api/v1/billing", tags=["billing"])
@@ -119,6 +119,7 @@ for router in (public, legacy):
     "subscription gets no further credits. A top-up activates `pending_payment` assets, "
     "oldest first.",
     openapi_extra={
+        **PUBLIC_OPERATION,
         "requestBody": {
             "required": True,
             "content": {
@@ -130,7 +131,7 @@ for router in (public, legacy):
                     }
                 }
             },
-        }
+        },
     },
 )
 async def stripe_webhook(

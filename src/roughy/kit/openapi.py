@@ -28,6 +28,7 @@ _DESCRIPTIONS = {
     402: "insufficient_credits",
     403: "forbidden",
     404: "not_found",
+    408: "request_timeout (the body stalled; what arrived was kept)",
     409: "conflict",
     410: "gone",
     412: "precondition_failed",
@@ -48,3 +49,41 @@ def error_responses(*statuses: int, **extra: str) -> dict[int | str, dict[str, A
         description = extra.get(f"s{status}", _DESCRIPTIONS.get(status, "error"))
         out[status] = {"model": ErrorEnvelope, "description": description}
     return out
+
+
+class LegacyError(BaseModel):
+    """/api/v1 errors: FastAPI's shape, a message (or the validation items) plus a stable code."""
+
+    detail: str | list[dict[str, Any]] = Field(
+        description="What went wrong; for request validation, FastAPI's list of field errors."
+    )
+    code: str | None = Field(default=None, description="Stable snake_case error code.")
+
+
+PUBLIC_OPERATION: dict[str, Any] = {"security": []}
+"""`openapi_extra=` of a route that needs no credentials (sign-up, login, tus capability
+discovery, signed provider webhooks)."""
+
+TUS_OPERATION: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Tus-Resumable",
+            "in": "header",
+            "required": True,
+            "description": "The tus protocol version; anything else is 412.",
+            "schema": {"type": "string", "enum": ["1.0.0"]},
+        }
+    ]
+}
+"""`openapi_extra=` of a tus request (every tus method except OPTIONS)."""
+
+TUS_PATCH_OPERATION: dict[str, Any] = {
+    **TUS_OPERATION,
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}
+        },
+    },
+}
+"""`openapi_extra=` of a tus PATCH: the chunk's bytes, sent at `Upload-Offset`."""

@@ -24,7 +24,12 @@ from roughy.config import Settings
 from roughy.deps import RuntimeDep, SessionDep, SettingsDep
 from roughy.errors import UnsupportedMediaType
 from roughy.jobs import Runtime
-from roughy.kit.openapi import error_responses
+from roughy.kit.openapi import (
+    PUBLIC_OPERATION,
+    TUS_OPERATION,
+    TUS_PATCH_OPERATION,
+    error_responses,
+)
 from roughy.uploads import service, transfer
 from roughy.uploads.errors import MalformedTusRequest, UploadExpired
 from roughy.uploads.models import Upload
@@ -257,13 +262,22 @@ async def create_asset(
     )
 
 
-@public.options(V1_UPLOADS, status_code=204)
-@public.options(V1_UPLOADS + "/{upload_id}", status_code=204)
+@public.options(V1_UPLOADS, status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def v1_options() -> Response:
     return _options(EXTENSIONS_V1)
 
 
-@public.post(V1_UPLOADS, status_code=201, responses=error_responses(400, 404, 412, 413))
+@public.options(V1_UPLOADS + "/{upload_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
+async def v1_upload_options(upload_id: str) -> Response:
+    return _options(EXTENSIONS_V1)
+
+
+@public.post(
+    V1_UPLOADS,
+    status_code=201,
+    responses=error_responses(400, 402, 404, 409, 412, 413),
+    openapi_extra=TUS_OPERATION,
+)
 async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -> Response:
     """Concatenation only: `Upload-Concat: partial` parts, then `final;<urls>` with metadata
     `asset_id` naming the pending asset whose upload the parts become."""
@@ -271,7 +285,11 @@ async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -
     return Response(status_code=201, headers=_created_headers(runtime.settings, upload, committed))
 
 
-@public.head(V1_UPLOADS + "/{upload_id}", responses=error_responses(404, 410, 412, 423))
+@public.head(
+    V1_UPLOADS + "/{upload_id}",
+    responses=error_responses(404, 410, 412, 423),
+    openapi_extra=TUS_OPERATION,
+)
 async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     return await _head(runtime, user, upload_id, SURFACE_V1)
 
@@ -280,8 +298,9 @@ async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respons
     V1_UPLOADS + "/{upload_id}",
     status_code=204,
     responses=error_responses(
-        400, 403, 404, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS
+        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS
     ),
+    openapi_extra=TUS_PATCH_OPERATION,
 )
 async def v1_patch(
     upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
@@ -290,7 +309,12 @@ async def v1_patch(
     return Response(status_code=204, headers=_progress_headers(committed))
 
 
-@public.delete(V1_UPLOADS + "/{upload_id}", status_code=204, responses=error_responses(404, 412))
+@public.delete(
+    V1_UPLOADS + "/{upload_id}",
+    status_code=204,
+    responses=error_responses(404, 412),
+    openapi_extra=TUS_OPERATION,
+)
 async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     """Cancel the upload: the asset is removed."""
     async with runtime.db.transaction() as session:
@@ -304,13 +328,23 @@ async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respo
 # /api/v1
 
 
-@legacy.options(LEGACY_RESUMABLE, status_code=204)
-@legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+@legacy.options(LEGACY_RESUMABLE, status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def legacy_options() -> Response:
     return _options(EXTENSIONS_LEGACY)
 
 
-@legacy.post(LEGACY_RESUMABLE, status_code=201, response_model=ResumableCreated)
+@legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
+async def legacy_session_options(session_id: str) -> Response:
+    return _options(EXTENSIONS_LEGACY)
+
+
+@legacy.post(
+    LEGACY_RESUMABLE,
+    status_code=201,
+    response_model=ResumableCreated,
+    responses=error_responses(400, 402, 404, 409, 412, 413),
+    openapi_extra=TUS_OPERATION,
+)
 async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) -> JSONResponse:
     """tus creation. Upload-Metadata: `type` (audio|video, required), `content_type`, `filename`."""
     upload, committed = await _create(runtime, user, request, SURFACE_LEGACY)
@@ -328,12 +362,21 @@ async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) ->
     )
 
 
-@legacy.head(LEGACY_RESUMABLE + "/{session_id}")
+@legacy.head(
+    LEGACY_RESUMABLE + "/{session_id}",
+    responses=error_responses(404, 410, 412, 423),
+    openapi_extra=TUS_OPERATION,
+)
 async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     return await _head(runtime, user, session_id, SURFACE_LEGACY)
 
 
-@legacy.patch(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+@legacy.patch(
+    LEGACY_RESUMABLE + "/{session_id}",
+    status_code=204,
+    responses=error_responses(400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460),
+    openapi_extra=TUS_PATCH_OPERATION,
+)
 async def legacy_patch(
     session_id: str, request: Request, user: TusUser, runtime: RuntimeDep
 ) -> Response:
@@ -342,7 +385,12 @@ async def legacy_patch(
     return Response(status_code=204, headers=_progress_headers(committed))
 
 
-@legacy.delete(LEGACY_RESUMABLE + "/{session_id}", status_code=204)
+@legacy.delete(
+    LEGACY_RESUMABLE + "/{session_id}",
+    status_code=204,
+    responses=error_responses(404, 412),
+    openapi_extra=TUS_OPERATION,
+)
 async def legacy_delete(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     """Cancel the upload and soft-delete its asset. Idempotent."""
     async with runtime.db.transaction() as session:
