@@ -221,6 +221,7 @@ async def test_listing_filters_and_pagination(
         "type",
         "state",
         "extension",
+        "filename",
         "size_bytes",
         "content_type",
         "duration_seconds",

@@ -24,10 +24,13 @@ PUBLIC = {
     "/api/v1/auth/resend-verification",
     # Authorised by the signed token in its URL, like /files/{token}.
     "/api/v1/uploads/presigned/{token}",
+    # Authorised by Stripe's signature over the body (tests/billing).
+    "/v1/billing/webhook",
+    "/api/v1/billing/webhook",
     "/api/v1/auth/login",
     "/api/v1/auth/logout",
 }
-PUBLIC_PREFIXES = ("/dashboard",)
+PUBLIC_PREFIXES = ("/dashboard", "/app/", "/v1/docs/assets/")  # the web app, Swagger UI files
 
 
 def _protected_routes() -> list[tuple[str, str]]:
