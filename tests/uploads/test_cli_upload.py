@@ -97,7 +97,9 @@ async def test_cli_finds_the_server_like_serve_does_and_says_when_it_is_down(
 
     by_port = await anyio.to_thread.run_sync(lambda: run({"ROUGHY_PORT": port}))
     assert by_port.returncode == 0, by_port.stderr
-    assert json.loads(by_port.stdout.strip().splitlines()[-1])["project_id"] == project
+    uploaded = json.loads(by_port.stdout.strip().splitlines()[-1])
+    assert uploaded["project_id"] == project
+    assert uploaded["filename"] == "tone.wav"
 
     down_url = f"http://127.0.0.1:{free_port()}"
     down = await anyio.to_thread.run_sync(lambda: run({"ROUGHY_PUBLIC_BASE_URL": down_url}))

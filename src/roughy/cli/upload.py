@@ -94,8 +94,12 @@ def _send_chunk(http: httpx.Client, upload_url: str, path: Path, offset: int, si
     raise UploadError(f"upload failed: HTTP {response.status_code} {response.text[:300]}")
 
 
-def _create_asset(http: httpx.Client, project: str, size: int, language: str | None) -> Any:
-    body: dict[str, Any] = {"project_id": project, "size_bytes": size}
+def _create_asset(http: httpx.Client, project: str, path: Path, language: str | None) -> Any:
+    body: dict[str, Any] = {
+        "project_id": project,
+        "size_bytes": path.stat().st_size,
+        "filename": path.name,
+    }
     if language:
         body["language"] = language
     response = http.post("/v1/assets", json=body)
@@ -117,7 +121,7 @@ def upload_file(
         known = state.get(fingerprint)
         offset = _head_offset(http, known["upload_url"]) if known else None
         if known is None or offset is None:
-            asset = _create_asset(http, project, size, language)
+            asset = _create_asset(http, project, path, language)
             known = {"asset_id": asset["id"], "upload_url": asset["upload_url"]}
             state[fingerprint] = known
             _save_state(state)

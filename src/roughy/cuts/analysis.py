@@ -66,16 +66,25 @@ def build_transcriber(settings: Settings) -> TranscriberChoice:
     return TranscriberChoice(whisper, f"whisper:{whisper.model.name}:{whisper.model.path}"[:255])
 
 
+def _positive_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
+
+
 def media_facts(asset: Asset) -> dict[str, Any]:
     """What the exports and the decision need from the asset's probe results, tolerant of the
-    shape of `media_info`: frame_rate (Fraction|None), has_video, width, height."""
+    shape of `media_info`: frame_rate (Fraction|None), has_video, width, height, and the audio's
+    has_audio, audio_channels, audio_sample_rate (None when unknown)."""
     info = asset.media_info or {}
     video = info.get("video") if isinstance(info.get("video"), dict) else None
+    audio = info.get("audio") if isinstance(info.get("audio"), dict) else None
     facts: dict[str, Any] = {
         "frame_rate": None,
         "has_video": video is not None if info else asset.type == "video",
         "width": None,
         "height": None,
+        "has_audio": audio is not None if info else True,
+        "audio_channels": _positive_int(audio.get("channels")) if audio else None,
+        "audio_sample_rate": _positive_int(audio.get("sample_rate")) if audio else None,
     }
     if video:
         for name in ("frame_rate", "avg_frame_rate", "r_frame_rate", "fps"):

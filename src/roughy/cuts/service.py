@@ -288,6 +288,9 @@ async def export(
         has_video=bool(facts["has_video"]),
         width=facts["width"],
         height=facts["height"],
+        has_audio=bool(facts["has_audio"]),
+        audio_channels=facts["audio_channels"] or ExportSource.audio_channels,
+        audio_sample_rate=facts["audio_sample_rate"] or ExportSource.audio_sample_rate,
     )
     try:
         exported = export_cut(doc, name, source)

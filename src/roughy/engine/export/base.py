@@ -28,6 +28,7 @@ class ExportSource:
     height: int | None = None
     audio_sample_rate: int = 48_000
     audio_channels: int = 2
+    has_audio: bool = True
 
     @property
     def rate(self) -> Fraction:

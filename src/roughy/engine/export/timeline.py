@@ -61,8 +61,9 @@ def is_drop_frame(rate: Fraction) -> bool:
 
 
 def to_edl(doc: CutDocument, source: ExportSource) -> str:
-    """CMX 3600 EDL: one event per kept span on the video track (audio `A` events for sources
-    without video), with the FCM line matching the timecode (drop frame for 29.97/59.94)."""
+    """CMX 3600 EDL: one event per kept span, carrying the picture and the sound (`B` = V + A1
+    for mono, `AA/V` for stereo; `A`/`AA` for sources without video), with the FCM line matching
+    the timecode (drop frame for 29.97/59.94)."""
     timeline = build_timeline(doc, source)
     del timeline.tracks[1:]
     timeline.tracks[0].kind = otio.schema.TrackKind.Video
@@ -74,8 +75,7 @@ def to_edl(doc: CutDocument, source: ExportSource) -> str:
         )
     except otio.exceptions.OTIOError as exc:
         raise ExportFailed(f"EDL export failed: {exc}") from exc
-    if not source.has_video:
-        text = _EVENT_CHANNEL.sub(r"\1A\2", text)
+    text = _EVENT_CHANNEL.sub(rf"\g<1>{_edl_channels(source)}\2", text)
     fcm = "FCM: DROP FRAME" if is_drop_frame(source.rate) else "FCM: NON-DROP FRAME"
     lines = text.split("\n")
     at = 1 if lines and lines[0].startswith("TITLE:") else 0
@@ -83,6 +83,13 @@ def to_edl(doc: CutDocument, source: ExportSource) -> str:
 
 
 _EVENT_CHANNEL = re.compile(r"^(\d{3}\s+\S+\s+)V(\s)", re.MULTILINE)
+
+
+def _edl_channels(source: ExportSource) -> str:
+    sound = "" if not source.has_audio else ("A" if source.audio_channels == 1 else "AA")
+    if not source.has_video:
+        return sound or "A"
+    return {"": "V", "A": "B", "AA": "AA/V"}[sound]
 
 
 def _seconds(value: Fraction) -> str:
