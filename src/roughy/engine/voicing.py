@@ -108,6 +108,27 @@ def _voicing(frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.asarray(scaled.max(axis=1), dtype=np.float32)
 
 
+def median_pitch_hz(samples: FloatArray) -> float | None:
+    """The median fundamental frequency of the voiced frames (None with too few of them)."""
+    frames = _frames(samples)
+    if frames.shape[0] < 5:
+        return None
+    level = 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+    frames = frames[level >= float(level.max()) - _LOUD_DB]
+    centred = frames - frames.mean(axis=1, keepdims=True)
+    spectrum = np.fft.rfft(centred, n=2 * _WINDOW, axis=1)
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :_WINDOW]
+    lags = np.arange(_MIN_LAG, _MAX_LAG)
+    unbiased = acf[:, lags] / (acf[:, :1] + 1e-12) * (_WINDOW / (_WINDOW - lags))[None, :]
+    voiced = unbiased.max(axis=1) >= _VOICED
+    if int(voiced.sum()) < 5:
+        return None
+    # The biased autocorrelation favours the shortest lag, so a multiple of the period does
+    # not win (no octave errors).
+    best = lags[np.argmax(acf[voiced][:, lags], axis=1)]
+    return float(ANALYSIS_SAMPLE_RATE / np.median(best))
+
+
 def describe(samples: FloatArray) -> Descriptor | None:
     """Describe one stretch of 16 kHz samples (None when shorter than a few frames)."""
     frames = _frames(samples)

@@ -66,7 +66,7 @@ def test_long_pause_is_compressed_to_the_target_not_deleted() -> None:
 
 
 def test_natural_gaps_are_kept() -> None:
-    words = words_from_text("One sentence here. Another one follows.", sentence_gap_s=0.5)
+    words = words_from_text("One sentence here. Another one follows.", sentence_gap_s=0.35)
     end = words[-1].end_us / 1e6 + 0.3
     doc = decide_cut(transcript_of(words, end), signal_for(words, end))
     assert covered(doc.kept, words[0].start_us, words[-1].end_us) == (

@@ -29,6 +29,7 @@ class Cue:
 def find_cue(tokens: tuple[str, ...], lexicon: Lexicon) -> Cue | None:
     """The cue in `tokens`, if any: the stretch from its first to its last role word."""
     roles = lexicon.cue
+    tokens = _without_idioms(tokens, lexicon)
     again = find_phrases(tokens, roles.again)
     act = find_phrases(tokens, roles.act)
     slip = find_phrases(tokens, roles.slip)
@@ -56,4 +57,13 @@ def find_cue(tokens: tuple[str, ...], lexicon: Lexicon) -> Cue | None:
 def hints_a_cue(tokens: tuple[str, ...], lexicon: Lexicon) -> bool:
     """Any role word at all: an aside between two takes that sounds like talk about the take."""
     roles = lexicon.cue
+    tokens = _without_idioms(tokens, lexicon)
     return any(find_phrases(tokens, phrases) for phrases in (roles.again, roles.act, roles.slip))
+
+
+def _without_idioms(tokens: tuple[str, ...], lexicon: Lexicon) -> tuple[str, ...]:
+    """The tokens with repetition idioms blanked out: "again and again" is no cue."""
+    out = list(tokens)
+    for start, size in find_phrases(tokens, lexicon.repeat_idioms):
+        out[start : start + size] = [""] * size
+    return tuple(out)

@@ -26,6 +26,8 @@ class Mark:
     confidence: float
     pass_name: str
     evidence: Evidence = "text"
+    echo: tuple[int, ...] = ()
+    """For a repetition: the words that say it again (what the vetoes compare it with)."""
 
 
 Marks = list[Mark | None]

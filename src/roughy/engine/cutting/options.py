@@ -28,7 +28,8 @@ class CutOptions:
         match no script sentence.
     Pacing:
       max_pause_us: pauses longer than this are compressed...
-      pause_target_us: ...down to this length (never deleted outright).
+      pause_target_us: ...down to this length (never deleted outright). Balanced keeps at most
+        0.3 s of any pause longer than 0.4 s: a listener hears 0.3 s as a natural sentence gap.
       pad_before_us / pad_after_us: silence kept before a kept word's onset / after its end
         (asymmetric: word endings decay slowly, onsets are abrupt).
       min_cut_us: silence removals shorter than this are not worth a join and are kept.
@@ -63,11 +64,11 @@ class CutOptions:
     script_complete_coverage: float = 0.6
     drop_off_script: bool = True
     off_script_min_words: int = 3
-    max_pause_us: int = 700_000
-    pause_target_us: int = 400_000
+    max_pause_us: int = 400_000
+    pause_target_us: int = 300_000
     pad_before_us: int = 100_000
     pad_after_us: int = 200_000
-    min_cut_us: int = 150_000
+    min_cut_us: int = 100_000
     min_keep_us: int = 200_000
     snap_radius_us: int = 40_000
     drop_untranscribed_us: int = 0
@@ -104,8 +105,8 @@ PRESETS: dict[str, CutOptions] = {
     "aggressive": CutOptions(
         retake_similarity=0.5,
         repair_window_words=5,
-        max_pause_us=500_000,
-        pause_target_us=300_000,
+        max_pause_us=350_000,
+        pause_target_us=250_000,
         pad_before_us=80_000,
         pad_after_us=150_000,
         min_cut_us=100_000,

@@ -28,6 +28,24 @@ from roughy.engine.cutting.passes.retakes import (
 )
 from roughy.engine.cutting.passes.script import SCRIPT_TAKES, propose_script
 from roughy.engine.cutting.passes.stutters import STUTTERS, propose_stutters
+from roughy.engine.cutting.passes.vetoes import (
+    PARALLEL,
+    QUESTION,
+    RESTATEMENT,
+    SPEAKER,
+    veto_other_speaker,
+    veto_parallel,
+    veto_question,
+    veto_restatement,
+)
+
+VETOES = (
+    Pass(PARALLEL, veto_parallel),
+    Pass(RESTATEMENT, veto_restatement),
+    Pass(QUESTION, veto_question),
+    Pass(SPEAKER, veto_other_speaker),
+)
+"""Legitimate repetition an editor keeps (see `passes.vetoes`)."""
 
 
 @dataclass(frozen=True)
@@ -68,12 +86,12 @@ def passes_for(ctx: Context) -> list[Pass]:
 
 
 def resolve(ctx: Context, vetoes: list[Pass]) -> Decision:
-    """Run every pass, then every veto; a word is removed by its first standing claim that is
-    sure enough (`options.remove_at`), else suggested by its first standing claim."""
+    """Run every pass, then the built-in vetoes and `vetoes`; a word is removed by its first
+    standing claim that is sure enough (`options.remove_at`), else suggested by its first."""
     ledger = Ledger(len(ctx.words))
     for p in passes_for(ctx):
         p.run(ctx, ledger)
-    for veto in vetoes:
+    for veto in (*VETOES, *vetoes):
         veto.run(ctx, ledger)
     removed: Marks = [None] * len(ledger)
     suggested: Marks = [None] * len(ledger)

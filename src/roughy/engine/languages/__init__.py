@@ -51,6 +51,11 @@ class Lexicon:
     stopwords: frozenset[str]
     deliberate_doubles: frozenset[str]
     cue: CueWords
+    clause_openers: frozenset[str]
+    """Words that open a new clause ("and", "weil"): a sentence restated before one of them was
+    complete."""
+    repeat_idioms: tuple[Phrase, ...]
+    """Repetition that is the meaning, not a retake ("again and again", "immer wieder")."""
 
     def is_hesitation(self, text: str) -> bool:
         return normalize_token(text) in self.hesitations
@@ -81,6 +86,8 @@ def _load(path: Path) -> Lexicon:
         stopwords=frozenset(normalize_token(w) for w in data["stopwords"]),
         deliberate_doubles=frozenset(normalize_token(w) for w in data["deliberate_doubles"]),
         cue=CueWords(_phrases(cue["again"]), _phrases(cue["act"]), _phrases(cue["slip"])),
+        clause_openers=frozenset(normalize_token(w) for w in data["clause_openers"]),
+        repeat_idioms=_phrases(data["repeat_idioms"]),
     )
 
 

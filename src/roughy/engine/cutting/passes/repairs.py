@@ -42,6 +42,7 @@ def propose_false_starts(ctx: Context, ledger: Ledger) -> None:
             f"false start “{abandoned}” restarted",
             FALSE_START_CONFIDENCE,
             FALSE_STARTS,
+            echo=following.indices,
         )
         ledger.propose(current.indices[start:], mark)
 
@@ -111,6 +112,7 @@ def propose_self_repairs(ctx: Context, ledger: Ledger) -> None:
                 f"self-repair: “{phrase}” said again",
                 SELF_REPAIR_CONFIDENCE,
                 SELF_REPAIRS,
+                echo=sentence.indices[cut:],
             )
             ledger.propose(sentence.indices[pos:cut], mark)
             pos = cut

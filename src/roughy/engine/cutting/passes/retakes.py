@@ -57,7 +57,7 @@ def _drop_cue_and_take(
 ) -> None:
     sentence = sentences[n]
     tokens = sentence.tokens
-    following = _following_tokens(sentences, n, sentence, cue_end)
+    echo, following = _following(sentences, n, sentence, cue_end)
     head = list(tokens[:cue_start])
     start = _restarted_suffix(head, following) if head else None
     if start is not None:
@@ -70,7 +70,7 @@ def _drop_cue_and_take(
         ):
             # A short sentence around a cue is the cue ("Okay, let me say that again, sorry").
             cue_start, cue_end, head = 0, len(tokens), []
-            following = _following_tokens(sentences, n, sentence, cue_end)
+            echo, following = _following(sentences, n, sentence, cue_end)
         if head:
             take_indices, take_tokens = list(sentence.indices[:cue_start]), head
         else:
@@ -96,7 +96,8 @@ def _drop_cue_and_take(
         confidence = BLIND_TAKE_CONFIDENCE
     if take_indices:
         reason = f"take abandoned before “{cue_text}”"
-        ledger.propose(take_indices, Mark(RemovalKind.RETAKE, reason, confidence, CUED_RETAKES))
+        mark = Mark(RemovalKind.RETAKE, reason, confidence, CUED_RETAKES, echo=tuple(echo))
+        ledger.propose(take_indices, mark)
 
 
 def _restarted_suffix(take: Sequence[str], following: Sequence[str]) -> int | None:
@@ -131,13 +132,14 @@ def _take_before(sentences: Sequence[Sentence], n: int) -> tuple[list[int], list
     return indices, tokens
 
 
-def _following_tokens(
+def _following(
     sentences: Sequence[Sentence], n: int, sentence: Sentence, cue_end: int
-) -> list[str]:
-    rest = list(sentence.tokens[cue_end:])
+) -> tuple[list[int], list[str]]:
+    """What is said after the cue: the rest of its sentence, and the next one if that is short."""
+    indices, rest = list(sentence.indices[cue_end:]), list(sentence.tokens[cue_end:])
     if len(rest) >= MIN_TAKE_TOKENS or n + 1 >= len(sentences):
-        return rest
-    return rest + list(sentences[n + 1].tokens)
+        return indices, rest
+    return indices + list(sentences[n + 1].indices), rest + list(sentences[n + 1].tokens)
 
 
 def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
@@ -155,22 +157,21 @@ def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
         a = current.tokens
         if len(a) < MIN_TAKE_TOKENS:
             continue
-        following = _tokens_after(sentences, n, len(a))
+        echo, following = _said_after(sentences, n, len(a))
         best = best_retake_score(a, following, lexicon)
         between: Sentence | None = None
         if best < threshold and n + 2 < len(sentences):
             aside = sentences[n + 1].tokens
             if len(aside) <= ASIDE_MAX_TOKENS and hints_a_cue(aside, lexicon):
-                after = _tokens_after(sentences, n + 1, len(a))
+                echo_after, after = _said_after(sentences, n + 1, len(a))
                 best = best_retake_score(a, after, lexicon)
-                between, following = sentences[n + 1], after
+                between, echo, following = sentences[n + 1], echo_after, after
         if best < threshold:
             continue
         reason = f"retake: said again as “{' '.join(following[:6])}…”"
         confidence = min(0.9, 0.4 + best * 0.5)
-        ledger.propose(
-            current.indices, Mark(RemovalKind.RETAKE, reason, confidence, UNCUED_RETAKES)
-        )
+        mark = Mark(RemovalKind.RETAKE, reason, confidence, UNCUED_RETAKES, echo=echo)
+        ledger.propose(current.indices, mark)
         if between is not None:
             text = " ".join(between.tokens)
             mark = Mark(
@@ -182,11 +183,15 @@ def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
             ledger.propose(between.indices, mark)
 
 
-def _tokens_after(sentences: Sequence[Sentence], n: int, wanted: int) -> tuple[str, ...]:
-    """Tokens of the following sentence(s): stray one-word fragments do not end the search."""
-    out: tuple[str, ...] = ()
+def _said_after(
+    sentences: Sequence[Sentence], n: int, wanted: int
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The following sentence(s): stray one-word fragments do not end the search."""
+    indices: tuple[int, ...] = ()
+    tokens: tuple[str, ...] = ()
     for sentence in sentences[n + 1 :]:
-        out += sentence.tokens
-        if len(sentence.tokens) > 1 and len(out) >= wanted:
+        indices += sentence.indices
+        tokens += sentence.tokens
+        if len(sentence.tokens) > 1 and len(tokens) >= wanted:
             break
-    return out
+    return indices, tokens

@@ -42,5 +42,11 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
             continue
         if first.end_us - first.start_us > STUTTER_MAX_US:
             continue
-        mark = Mark(RemovalKind.STUTTER, f"repeated word “{token}”", STUTTER_CONFIDENCE, STUTTERS)
+        mark = Mark(
+            RemovalKind.STUTTER,
+            f"repeated word “{token}”",
+            STUTTER_CONFIDENCE,
+            STUTTERS,
+            echo=(b,),
+        )
         ledger.propose([a], mark)

@@ -1,0 +1,113 @@
+"""Vetoes: legitimate repetition an editor keeps, as passes of their own.
+
+Each looks at the repetition proposals (a take, a false start, a stutter, with the words that
+say it again in `Mark.echo`) and vetoes those that are not a speaker abandoning what they said:
+  parallel     the take's last content word is not said again: "we planted oaks. We planted
+               pines." says something new (a list, an anaphora), it does not restart;
+  restatement  a complete clause said again as the opening of a longer sentence, which goes on
+               with a clause opener or a comma ("Keep it short. Keep it short and ...");
+  question     a complete question said again (an echo, a rhetorical repeat);
+  speaker      the two takes are said in clearly different voices (another speaker's echo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from roughy.engine.cutting.context import Context
+from roughy.engine.cutting.marks import Ledger, Mark, Veto
+from roughy.engine.cutting.passes.retakes import CUED_RETAKES
+from roughy.engine.cutting.text import ends_clause, near_partner
+from roughy.engine.tokens import normalize_token
+from roughy.engine.types import RemovalKind
+from roughy.engine.voicing import median_pitch_hz
+
+PARALLEL = "parallel_veto"
+RESTATEMENT = "restatement_veto"
+QUESTION = "question_veto"
+SPEAKER = "speaker_veto"
+
+_REPEATS = frozenset({RemovalKind.RETAKE, RemovalKind.FALSE_START, RemovalKind.STUTTER})
+PARALLEL_REACH = 3
+"""A retake may add a few words before it says the take's last word again."""
+SPEAKER_PITCH_RATIO = 1.25
+"""Two takes whose median pitch differs by this factor are two voices: the same voice retaking
+a sentence stays well within it, the speakers of an interview differ by more."""
+_MIN_PITCH_US = 300_000
+
+
+def _repetitions(ctx: Context, ledger: Ledger) -> Iterator[tuple[Mark, list[int]]]:
+    """Each repetition proposal (but those a cue confirms) with the words it claims."""
+    claimed: dict[int, tuple[Mark, list[int]]] = {}
+    for i in range(len(ledger)):
+        for mark in ledger.standing(i):
+            if mark.kind in _REPEATS and mark.echo and mark.pass_name != CUED_RETAKES:
+                claimed.setdefault(id(mark), (mark, []))[1].append(i)
+    yield from claimed.values()
+
+
+def _tokens(ctx: Context, indices: list[int] | tuple[int, ...]) -> list[str]:
+    words = ctx.words
+    out = [normalize_token(words[i].text) for i in indices]
+    return [t for t in out if t and t not in ctx.lexicon.hesitations]
+
+
+def veto_parallel(ctx: Context, ledger: Ledger) -> None:
+    for mark, indices in _repetitions(ctx, ledger):
+        take = _tokens(ctx, indices)
+        content = [t for t in take if t not in ctx.lexicon.stopwords and t.isalpha()]
+        if not content or mark.kind is RemovalKind.STUTTER:
+            continue
+        echo = set(_tokens(ctx, mark.echo)[: len(take) + PARALLEL_REACH])
+        last = content[-1]
+        if last not in echo and near_partner(last, echo) is None:
+            reason = f"“{last}” is not said again: a parallel sentence, not a retake"
+            ledger.veto(Veto(tuple(indices), PARALLEL, reason, _REPEATS))
+
+
+def veto_restatement(ctx: Context, ledger: Ledger) -> None:
+    lexicon = ctx.lexicon
+    for mark, indices in _repetitions(ctx, ledger):
+        take = _tokens(ctx, indices)
+        echo_indices = [i for i in mark.echo if normalize_token(ctx.words[i].text)]
+        echo = _tokens(ctx, echo_indices)
+        if len(take) < 2 or take[-1] in lexicon.stopwords or echo[: len(take)] != take:
+            continue
+        if len(echo) <= len(take):
+            continue
+        boundary = echo[len(take)] in lexicon.clause_openers or ends_clause(
+            ctx.words[echo_indices[len(take) - 1]].text
+        )
+        if boundary:
+            reason = "a complete sentence restated as the opening of a longer one"
+            ledger.veto(Veto(tuple(indices), RESTATEMENT, reason, _REPEATS))
+
+
+def veto_question(ctx: Context, ledger: Ledger) -> None:
+    for _mark, indices in _repetitions(ctx, ledger):
+        last = ctx.words[indices[-1]].text.strip()
+        take = _tokens(ctx, indices)
+        if last.endswith("?") and len(take) >= 2 and take[-1] not in ctx.lexicon.stopwords:
+            ledger.veto(Veto(tuple(indices), QUESTION, "a question said again", _REPEATS))
+
+
+def veto_other_speaker(ctx: Context, ledger: Ledger) -> None:
+    for mark, indices in _repetitions(ctx, ledger):
+        ours = _pitch(ctx, indices)
+        theirs = _pitch(ctx, mark.echo)
+        if ours is None or theirs is None:
+            continue
+        if max(ours, theirs) / min(ours, theirs) >= SPEAKER_PITCH_RATIO:
+            reason = f"said again in another voice ({ours:.0f} Hz, then {theirs:.0f} Hz)"
+            ledger.veto(Veto(tuple(indices), SPEAKER, reason, _REPEATS))
+
+
+def _pitch(ctx: Context, indices: list[int] | tuple[int, ...]) -> float | None:
+    if not indices:
+        return None
+    words = ctx.words
+    start = min(words[i].start_us for i in indices)
+    end = max(words[i].end_us for i in indices)
+    if end - start < _MIN_PITCH_US:
+        return None
+    return median_pitch_hz(ctx.signal.between(start, end))
