@@ -338,3 +338,20 @@ def test_every_removed_span_names_its_pass() -> None:
     doc = decide_cut(transcript_of(words, end), signal_for(words, end))
     assert doc.removed and all(r.pass_name for r in doc.removed)
     assert {r.pass_name for r in doc.removed} >= {"fillers", "stutters"}
+
+
+def test_script_mode_keeps_a_sentence_the_script_has_twice() -> None:
+    """An echoed question and a restatement are in the script twice: both are kept."""
+    script = (
+        "Why do the boats leave so early? Why do the boats leave so early? "
+        "Keep it short. Keep it short and people listen."
+    )
+    spoken = (
+        "Why do the boats leave so early? Why do the boats leave so early? "
+        "Keep it. Keep it short. Keep it short and people listen."
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == script

@@ -10,19 +10,26 @@ from difflib import SequenceMatcher
 from itertools import accumulate
 
 from roughy.engine.cutting.context import Context
-from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.marks import Ledger, Mark, Veto
 from roughy.engine.cutting.options import CutOptions
-from roughy.engine.cutting.text import Sentence, content_words, near_partner
+from roughy.engine.cutting.text import content_words, near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
 
 SCRIPT_TAKES = "script_takes"
 OFF_SCRIPT = "off_script"
+SCRIPT_VETO = "script_veto"
+WINDOW_SENTENCES = 12
+"""A spoken sentence is aligned with the script from the sentence expected next onwards, this
+many sentences at most: a sentence the script has twice (an echo, a restatement) is matched
+where it comes, and a long script costs no more than a short one."""
 
 _MIN_TAKE_HITS = 2
 _MISHEARD_SHARE = 0.5
-TAKE_CONFIDENCE = 0.8
-ASIDE_CONFIDENCE = 0.7
+TAKE_CONFIDENCE = 0.9
+"""Another take of a script sentence than the one kept: the script says it once."""
+ASIDE_CONFIDENCE = 0.8
+"""Three or more words matching no script sentence where no script words are missing."""
 _SCRIPT_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
@@ -37,6 +44,8 @@ class Take:
     coverage: float
     reaches_end: bool
     """It matched one of the sentence's last two words: an abandoned take stops short."""
+    said: tuple[int, ...] = ()
+    """The words that matched a script word."""
 
     def continued_by(self, other: Take) -> bool:
         """`other` carries on where this take stopped (the ASR split one take in two), rather
@@ -51,7 +60,8 @@ class Take:
     def joined(self, other: Take, length: int) -> Take:
         hits = self.hits | other.hits
         indices = self.indices + other.indices
-        return Take(self.sentence, indices, hits, len(hits) / length, other.reaches_end)
+        said = self.said + other.said
+        return Take(self.sentence, indices, hits, len(hits) / length, other.reaches_end, said)
 
 
 def script_sentences(script: str) -> list[tuple[str, ...]]:
@@ -64,7 +74,9 @@ def script_sentences(script: str) -> list[tuple[str, ...]]:
 
 
 def propose_script(ctx: Context, ledger: Ledger) -> None:
-    """Propose every take but the chosen one of each script sentence, and off-script runs."""
+    """Propose every take but the chosen one of each script sentence, and off-script runs; the
+    script words of each chosen take are vetoed against every other pass's removal (a script
+    sentence that was said is never dropped)."""
     if not ctx.script:
         return
     sentences = script_sentences(ctx.script)
@@ -74,19 +86,26 @@ def propose_script(ctx: Context, ledger: Ledger) -> None:
     flat = [t for s in sentences for t in s]
     vocabulary = content_words(flat, ctx.lexicon)
     owner = [k for k, s in enumerate(sentences) for _ in s]
+    sentence_starts = [0, *accumulate(len(s) for s in sentences)]
     takes: list[Take] = []
     asides: list[list[int]] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(flat)
     spelling = _ScriptSpelling(flat)
+    cursor = 0
     for spoken in ctx.sentences:
-        live = [(i, spelling.of(t)) for i, t in _live_tokens(spoken, ledger)]
-        found, unaligned = _takes(matcher, live, owner, sentences, vocabulary, ctx)
+        said = [(i, spelling.of(t)) for i, t in zip(spoken.indices, spoken.tokens, strict=True)]
+        lo = sentence_starts[cursor]
+        hi = sentence_starts[min(len(sentences), cursor + WINDOW_SENTENCES)]
+        matcher.set_seq2(flat[lo:hi])
+        found, unaligned = _takes(matcher, said, owner, lo, sentences, vocabulary, ctx)
         takes.extend(found)
         asides.extend(unaligned)
+        for take in found:
+            if _complete(take, options) and sentence_starts[take.sentence + 1] - 1 in take.hits:
+                # Said to its very last word: the speaker has moved on to the next sentence.
+                cursor = max(cursor, min(len(sentences) - 1, take.sentence + 1))
     takes = _join_split_takes(takes, sentences)
-    sentence_starts = [0, *accumulate(len(s) for s in sentences)][:-1]
-    _propose_asides(asides, takes, sentence_starts, ledger)
+    _propose_asides(asides, takes, sentence_starts[:-1], ledger)
     _choose_takes(takes, sentences, ledger, options)
 
 
@@ -146,29 +165,25 @@ class _ScriptSpelling:
         return self.cache[token]
 
 
-def _live_tokens(spoken: Sentence, ledger: Ledger) -> list[tuple[int, str]]:
-    return [
-        (i, t) for i, t in zip(spoken.indices, spoken.tokens, strict=True) if not ledger.claimed(i)
-    ]
-
-
 def _takes(
     matcher: SequenceMatcher[str],
     live: list[tuple[int, str]],
     owner: list[int],
+    offset: int,
     sentences: list[tuple[str, ...]],
     vocabulary: set[str],
     ctx: Context,
 ) -> tuple[list[Take], list[list[int]]]:
-    """The takes in one spoken sentence, and its runs of words that align nowhere."""
+    """The takes in one spoken sentence, and its runs of words that align nowhere (`matcher`
+    holds the script from token `offset` on)."""
     tokens = [t for _, t in live]
     matcher.set_seq1(tokens)
     assigned: list[int | None] = [None] * len(tokens)
     hits: list[int | None] = [None] * len(tokens)
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
-            assigned[block.a + k] = owner[block.b + k]
-            hits[block.a + k] = block.b + k
+            assigned[block.a + k] = owner[offset + block.b + k]
+            hits[block.a + k] = offset + block.b + k
     _fill_gaps(assigned)
     asides = _unaligned_runs(live, assigned, vocabulary, ctx)
     return _group(live, assigned, hits, sentences), asides
@@ -222,29 +237,33 @@ def _group(
     hits: list[int | None],
     sentences: list[tuple[str, ...]],
 ) -> list[Take]:
+    """Consecutive words aligned to the same script sentence; a take's `said` are the words
+    that matched a script word."""
     last_positions = list(accumulate(len(s) for s in sentences))
     last_positions = [p - 1 for p in last_positions]
     takes: list[Take] = []
     current: list[int] = []
     current_hits: set[int] = set()
+    said: list[int] = []
     owner: int | None = None
 
     def take(owner: int) -> Take:
         hit_set = frozenset(current_hits)
         coverage = len(hit_set) / len(sentences[owner])
         reaches_end = bool(hit_set) and max(hit_set) >= last_positions[owner] - 1
-        return Take(owner, tuple(current), hit_set, coverage, reaches_end)
+        return Take(owner, tuple(current), hit_set, coverage, reaches_end, tuple(said))
 
     for (index, _), value, hit in zip(live, assigned, hits, strict=True):
         if value is None:
             continue
         if value != owner and current and owner is not None:
             takes.append(take(owner))
-            current, current_hits = [], set()
+            current, current_hits, said = [], set(), []
         owner = value
         current.append(index)
         if hit is not None:
             current_hits.add(hit)
+            said.append(index)
     if current and owner is not None:
         takes.append(take(owner))
     return takes
@@ -255,9 +274,12 @@ def _choose_takes(
 ) -> None:
     for k in range(len(sentences)):
         for candidates in _runs_of_takes(takes, k, options):
-            if len(candidates) < 2:
+            if not candidates:
                 continue
             chosen = _chosen(candidates, options)
+            if _complete(chosen, options):
+                reason = f"said as script sentence {k + 1} has it"
+                ledger.veto(Veto(chosen.said, SCRIPT_VETO, reason))
             for take in candidates:
                 if take is chosen:
                     continue
