@@ -31,6 +31,7 @@ from bench.corpus.generate import DROP_KINDS, REPETITION_KINDS, VERSION, generat
 from bench.corpus.lexicon import shared_vocabulary
 from bench.corpus.text import FUNCTION_WORDS, NUMBERS
 from bench.long_analysis import memory_probe
+from bench.pass_precision import Passes
 from roughy.engine.analyse import analyse
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, extract_analysis_audio, load_analysis_audio
 from roughy.engine.cutting import CutOptions
@@ -287,6 +288,7 @@ class SplitResult:
     ear: Ear = field(default_factory=Ear)
     skipped: list[str] = field(default_factory=list)
     decide_s: float = 0.0
+    passes: Passes = field(default_factory=Passes)
 
 
 def run_split(
@@ -314,6 +316,7 @@ def run_split(
         speech = np.load(corpus / f"{meta['name']}_speech.npy")
         clip_score = score(meta, speech, list(doc.kept), transcript)
         result.ours.add(clip_score)
+        result.passes.add(meta, speech, doc)
         samples = load_analysis_audio(wav)
         result.base.add(score(meta, speech, loudness_cut(samples), transcript))
         print(
@@ -406,6 +409,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=7, help="corpus seed: new text and voices")
     parser.add_argument(
+        "--language", default=None, help="score only the clips in this language (en, de)"
+    )
+    parser.add_argument(
+        "--passes",
+        action="store_true",
+        help="also print each decision pass's precision on the tuning split (for calibration)",
+    )
+    parser.add_argument(
         "--memory-hours",
         type=float,
         default=0.0,
@@ -425,6 +436,8 @@ def main() -> None:
     dirs = corpus_dirs(args)
     started = time.perf_counter()
     metas = {s: generate(dirs[s], s, args.clips, args.minutes, seed=args.seed) for s in SPLITS}
+    if args.language:
+        metas = {s: [m for m in ms if m["language"] == args.language] for s, ms in metas.items()}
     cues = {s["text"] for ms in metas.values() for m in ms for s in m["spans"]
             if s["kind"] == "retake_cue"}  # fmt: skip
     for split in SPLITS:
@@ -451,6 +464,10 @@ def main() -> None:
                            {s: r.base for s, r in results.items()}))  # fmt: skip
         print(ear_table(spec.name, {s: r.ear for s, r in results.items()},
                         {s: r.skipped for s, r in results.items()}))  # fmt: skip
+        if args.passes:
+            tuning = results["tuning"].passes
+            print(tuning.removed.table("passes on the tuning split: removed"))
+            print(tuning.suggested.table("passes on the tuning split: suggested (kept)"))
         ours, base = results["validation"].ours, results["validation"].base
         line = (
             f"cut_quality[{spec.name}] validation: unwanted_removed={ours.unwanted_removed:.2f} "

@@ -108,25 +108,46 @@ def _voicing(frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.asarray(scaled.max(axis=1), dtype=np.float32)
 
 
+_YIN_THRESHOLD = 0.15
+"""YIN's dip threshold: the first lag whose normalised difference falls below it is the period
+(de Cheveigné & Kawahara's usual value; taking the first dip avoids octave errors)."""
+
+
 def median_pitch_hz(samples: FloatArray) -> float | None:
-    """The median fundamental frequency of the voiced frames (None with too few of them)."""
-    frames = _frames(samples)
-    if frames.shape[0] < 5:
+    """The median fundamental frequency of the voiced frames, by YIN (None when too few)."""
+    span = _WINDOW + _MAX_LAG
+    count = 1 + (samples.shape[0] - span) // _HOP
+    if count < 5:
         return None
-    level = 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
-    frames = frames[level >= float(level.max()) - _LOUD_DB]
-    centred = frames - frames.mean(axis=1, keepdims=True)
-    spectrum = np.fft.rfft(centred, n=2 * _WINDOW, axis=1)
-    acf = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :_WINDOW]
-    lags = np.arange(_MIN_LAG, _MAX_LAG)
-    unbiased = acf[:, lags] / (acf[:, :1] + 1e-12) * (_WINDOW / (_WINDOW - lags))[None, :]
-    voiced = unbiased.max(axis=1) >= _VOICED
-    if int(voiced.sum()) < 5:
+    index = np.arange(span)[None, :] + _HOP * np.arange(count)[:, None]
+    frames = np.asarray(samples, dtype=np.float64)[index]
+    head = frames[:, :_WINDOW]
+    level = 10.0 * np.log10(np.mean(head**2, axis=1) + 1e-10)
+    frames, head = frames[level >= level.max() - _LOUD_DB], head[level >= level.max() - _LOUD_DB]
+    size = 2 * span
+    cross = np.fft.irfft(
+        np.conj(np.fft.rfft(head, n=size, axis=1)) * np.fft.rfft(frames, n=size, axis=1),
+        n=size,
+        axis=1,
+    )[:, : _MAX_LAG + 1]
+    squares = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
+    shifted = squares[:, _WINDOW : _WINDOW + _MAX_LAG + 1] - squares[:, : _MAX_LAG + 1]
+    difference = squares[:, _WINDOW : _WINDOW + 1] + shifted - 2.0 * cross
+    cumulative = np.cumsum(difference[:, 1:], axis=1)
+    lags = np.arange(1, _MAX_LAG + 1)
+    normalised = difference[:, 1:] * lags[None, :] / (cumulative + 1e-12)
+    periods: list[int] = []
+    for row in normalised:
+        below = np.flatnonzero(row[_MIN_LAG - 1 :] < _YIN_THRESHOLD)
+        if below.size == 0:
+            continue
+        lag = int(below[0]) + _MIN_LAG - 1
+        while lag + 1 < row.shape[0] and row[lag + 1] < row[lag]:
+            lag += 1
+        periods.append(lag + 1)
+    if len(periods) < 5:
         return None
-    # The biased autocorrelation favours the shortest lag, so a multiple of the period does
-    # not win (no octave errors).
-    best = lags[np.argmax(acf[voiced][:, lags], axis=1)]
-    return float(ANALYSIS_SAMPLE_RATE / np.median(best))
+    return float(ANALYSIS_SAMPLE_RATE / np.median(periods))
 
 
 def describe(samples: FloatArray) -> Descriptor | None:

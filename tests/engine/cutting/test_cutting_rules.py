@@ -320,3 +320,12 @@ def test_again_and_again_is_no_cue() -> None:
 
 def test_a_question_said_again_is_kept() -> None:
     assert dropped("Where did you grow up? Where did you grow up, really?") == []
+
+
+def test_a_long_take_run_into_its_retake_without_a_sentence_end_is_dropped() -> None:
+    text = (
+        "Yesterday the old harbour master of the little town said yesterday the old harbour "
+        "master of the little town said nothing at all."
+    )
+    kinds = dropped(text)
+    assert [w for w, _ in kinds] == text.split()[:10]

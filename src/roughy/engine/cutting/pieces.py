@@ -125,11 +125,12 @@ def _unit_pieces(
         short = unit.end_us - unit.start_us < options.drop_untranscribed_us
         return [Piece(unit.start_us, unit.end_us, _UNTRANSCRIBED if short else None, ())]
     runs = _runs(sorted(unit.words), marks)
+    quiet = _quiet_level(unit, signal)
     bounds = [
-        _boundary(words[runs[n][1][-1]], words[runs[n + 1][1][0]], signal)
+        _boundary(words[runs[n][1][-1]], words[runs[n + 1][1][0]], signal, quiet)
         for n in range(len(runs) - 1)
     ]
-    runs = _spare_uncuttable(runs, bounds, unit, signal)
+    runs = _spare_uncuttable(runs, bounds, unit, signal, quiet)
     pieces: list[Piece] = []
     start = unit.start_us
     for n, (mark, indices) in enumerate(runs):
@@ -148,15 +149,13 @@ def _spare_uncuttable(
     bounds: list[int],
     unit: Unit,
     signal: AnalysisSignal,
+    quiet: float | None,
 ) -> list[tuple[Mark | None, list[int]]]:
     """Keep a dropped run that has no real pause on a side it shares with kept speech (cutting
     there would clip the neighbouring word; keeping a stray filler is the lesser harm), and a
     filler run that does not sound like a filler (see `_articulated`)."""
-    first = unit.start_us // FRAME_US
-    level = signal.energy_db[first : max(first + 1, unit.end_us // FRAME_US)]
-    if level.size == 0:
+    if quiet is None:
         return runs
-    quiet = float(np.percentile(level, 90)) - _PAUSE_DEPTH_DB
     out = list(runs)
     for n, (mark, indices) in enumerate(runs):
         if mark is None:
@@ -197,7 +196,28 @@ def _runs(indices: list[int], marks: Marks) -> list[tuple[Mark | None, list[int]
     return runs
 
 
-def _boundary(before: Word, after: Word, signal: AnalysisSignal) -> int:
+def _quiet_level(unit: Unit, signal: AnalysisSignal) -> float | None:
+    """A level (dB) below which a point of this stretch is a pause between words."""
+    first = unit.start_us // FRAME_US
+    level = signal.energy_db[first : max(first + 1, unit.end_us // FRAME_US)]
+    if level.size == 0:
+        return None
+    return float(np.percentile(level, 90)) - _PAUSE_DEPTH_DB
+
+
+BOUNDARY_REACH_US = 120_000
+"""ASR stamps of adjacent words can be off by this much (measured on the tuning corpus: a
+stutter's pause 60-120 ms after the stamped boundary): when no pause lies between the stamps,
+the pause is looked for this far around them, never past the middle of either word."""
+
+
+def _boundary(before: Word, after: Word, signal: AnalysisSignal, quiet: float | None) -> int:
     """The quietest point between two adjacent words of different fate."""
     lo, hi = sorted((before.end_us, after.start_us))
-    return quietest_point_us(signal.energy_db, lo - 30_000, hi + 30_000)
+    narrow = quietest_point_us(signal.energy_db, lo - 30_000, hi + 30_000)
+    if quiet is None or _energy_at(signal, narrow) <= quiet:
+        return narrow
+    floor = max(lo - BOUNDARY_REACH_US, (before.start_us + before.end_us) // 2)
+    ceiling = min(hi + BOUNDARY_REACH_US, (after.start_us + after.end_us) // 2)
+    wide = quietest_point_us(signal.energy_db, floor, max(floor + 10_000, ceiling))
+    return wide if _energy_at(signal, wide) <= quiet else narrow

@@ -132,4 +132,16 @@ def _repair_at(ctx: Context, sentence: Sentence, pos: int, ledger: Ledger) -> in
                 between = sentence.indices[pos:again]
                 if not any(ends_sentence(ctx.words[i].text) for i in between[n - 1 :]):
                     return again
+    return _restarted_at(ctx, sentence, pos)
+
+
+def _restarted_at(ctx: Context, sentence: Sentence, pos: int) -> int | None:
+    """A longer stretch from `pos` said again right after itself and carried on past where it
+    stopped (the transcript ran an abandoned take into its retake without a sentence end)."""
+    tokens = sentence.tokens
+    longest = min(ctx.options.false_start_max_words, (len(tokens) - pos - 1) // 2)
+    for size in range(longest, max(REPAIR_NGRAMS), -1):
+        again = pos + size
+        if _restarted(tokens[pos:again], tokens[again:]) and len(tokens) - again > size:
+            return again
     return None

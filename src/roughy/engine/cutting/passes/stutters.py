@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
-from roughy.engine.cutting.text import ends_sentence
+from roughy.engine.cutting.text import ends_sentence, near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
 
@@ -18,6 +18,11 @@ STUTTER_MAX_GAP_US = 1_000_000
 """Two copies further apart than this are a repetition, not a stutter."""
 
 
+def _misspelt_alike(a: str, b: str) -> bool:
+    """Two copies the ASR spelt a little differently ("Mariener, Mariene")."""
+    return near_partner(a, {b}) is not None
+
+
 def propose_stutters(ctx: Context, ledger: Ledger) -> None:
     """Drop the first of two identical adjacent words, and a cut-off start ("th-") of the word
     that follows, unless the language doubles the word on purpose ("very very", "die die") or
@@ -29,10 +34,9 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
         token = normalize_token(first.text)
         if not token or token in ctx.lexicon.deliberate_doubles:
             continue
-        cut_off = first.text.rstrip().endswith("-") and normalize_token(second.text).startswith(
-            token
-        )
-        if token != normalize_token(second.text) and not cut_off:
+        said_again = normalize_token(second.text)
+        cut_off = first.text.rstrip().endswith("-") and said_again.startswith(token)
+        if token != said_again and not cut_off and not _misspelt_alike(token, said_again):
             continue
         if ends_sentence(first.text) or second.start_us - first.end_us > STUTTER_MAX_GAP_US:
             continue

@@ -30,10 +30,11 @@ SPEAKER = "speaker_veto"
 _REPEATS = frozenset({RemovalKind.RETAKE, RemovalKind.FALSE_START, RemovalKind.STUTTER})
 PARALLEL_REACH = 3
 """A retake may add a few words before it says the take's last word again."""
-SPEAKER_PITCH_RATIO = 1.25
-"""Two takes whose median pitch differs by this factor are two voices: the same voice retaking
-a sentence stays well within it, the speakers of an interview differ by more."""
-_MIN_PITCH_US = 300_000
+SPEAKER_PITCH_RATIO = 1.5
+"""Two takes whose median pitch (YIN) differs by this factor are two voices. On the tuning
+corpus one voice's sentences varied by up to 1.4, and two synthetic voices of an interview by
+only 1.2, so this separates only clearly different voices (a low and a high one)."""
+_MIN_PITCH_US = 800_000
 
 
 def _repetitions(ctx: Context, ledger: Ledger) -> Iterator[tuple[Mark, list[int]]]:
