@@ -329,3 +329,9 @@ def test_a_long_take_run_into_its_retake_without_a_sentence_end_is_dropped() -> 
     )
     kinds = dropped(text)
     assert [w for w, _ in kinds] == text.split()[:10]
+
+
+def test_an_aside_in_any_words_between_an_abandoned_take_and_its_completion_is_a_cue() -> None:
+    text = "The bakery on the corner. Give me a second. The bakery on the corner sells bread."
+    kept = " ".join(w for w, m in _fates(text) if m is None)
+    assert kept == "The bakery on the corner sells bread."

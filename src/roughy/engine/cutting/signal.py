@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from roughy.engine.audio import (
     ANALYSIS_SAMPLE_RATE,
@@ -27,6 +30,13 @@ class AnalysisSignal:
     @property
     def duration_us(self) -> int:
         return self.samples.shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
+
+    @cached_property
+    def floor_db(self) -> float:
+        """The recording's floor: the level (dB) of its quietest tenth (silence, or the bed)."""
+        if self.energy_db.size == 0:
+            return -120.0
+        return float(np.percentile(self.energy_db, 10))
 
     def between(self, start_us: int, end_us: int) -> FloatArray:
         """The samples of [start_us, end_us)."""

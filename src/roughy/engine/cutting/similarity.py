@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from roughy.engine.cutting.text import content_words, matched_words, similar
+from roughy.engine.cutting.text import content_words, matched_words, near_partner, similar
 from roughy.engine.languages import Lexicon
 
 RESTART_TOKEN_SIMILARITY = 0.5
@@ -22,11 +22,15 @@ RETAKE_COVERED_CONTENT = 0.8
 RETAKE_CLOSE_RATIO = 0.75
 """Takes that do not open with the same token must be this alike overall."""
 _MIN_CONTENT = 3
+COMPLETED_SHARE = 0.8
+"""A take is said again when this share of its words come back, in order, at the start."""
 
 
 def restarts(take: Sequence[str], following: Sequence[str]) -> bool:
     """`following` re-says `take`: same opening, mostly the same words, or the same sound."""
     if len(take) >= 2 and len(following) >= 2 and tuple(take[:2]) == tuple(following[:2]):
+        return True
+    if len(take) == 1 and len(following) >= 2 and take[0] == following[0]:
         return True
     if similar(take, following[: len(take) + 3]) >= RESTART_TOKEN_SIMILARITY:
         return True
@@ -73,3 +77,14 @@ def common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return n
+
+
+def completed_by(take: Sequence[str], following: Sequence[str]) -> bool:
+    """`following` opens with `take` (near spellings allowed) and carries on past it: the take
+    was abandoned and said again in full."""
+    if not take or len(following) <= len(take):
+        return False
+    head = following[: len(take)]
+    same = sum(1 for a, b in zip(take, head, strict=True) if a == b or near_partner(a, {b}))
+    ends_alike = take[-1] == head[-1] or near_partner(take[-1], {head[-1]}) is not None
+    return take[0] == head[0] and ends_alike and same >= max(1, round(COMPLETED_SHARE * len(take)))

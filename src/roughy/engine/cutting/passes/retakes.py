@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.cues import CUE_MAX_TOKENS, find_cue, hints_a_cue
 from roughy.engine.cutting.marks import Ledger, Mark
-from roughy.engine.cutting.similarity import best_retake_score, restarts
+from roughy.engine.cutting.similarity import best_retake_score, completed_by, restarts
 from roughy.engine.cutting.text import Sentence, similar
 from roughy.engine.types import RemovalKind
 
@@ -32,7 +32,9 @@ CUE_SLACK = 2
 """Words before or after a cue in its own short sentence that belong to it ("okay", "so")."""
 ASIDE_MAX_TOKENS = 6
 """An aside between two matching takes this short, with a cue role word, is a cue."""
-ASIDE_CONFIDENCE = 0.6
+ASIDE_CONFIDENCE = 0.75
+_COMPLETED_SCORE = 0.8
+"""The score of a take that the sentence after a short aside repeats and carries on."""
 
 
 def propose_cued_retakes(ctx: Context, ledger: Ledger) -> None:
@@ -155,17 +157,25 @@ def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
     lexicon = ctx.lexicon
     for n, current in enumerate(sentences[:-1]):
         a = current.tokens
-        if len(a) < MIN_TAKE_TOKENS:
-            continue
         echo, following = _said_after(sentences, n, len(a))
-        best = best_retake_score(a, following, lexicon)
+        best = best_retake_score(a, following, lexicon) if len(a) >= MIN_TAKE_TOKENS else 0.0
         between: Sentence | None = None
         if best < threshold and n + 2 < len(sentences):
             aside = sentences[n + 1].tokens
-            if len(aside) <= ASIDE_MAX_TOKENS and hints_a_cue(aside, lexicon):
-                echo_after, after = _said_after(sentences, n + 1, len(a))
-                best = best_retake_score(a, after, lexicon)
-                between, echo, following = sentences[n + 1], echo_after, after
+            echo_after, after = _said_after(sentences, n + 1, len(a))
+            if len(aside) <= ASIDE_MAX_TOKENS:
+                score = best_retake_score(a, after, lexicon) if len(a) >= MIN_TAKE_TOKENS else 0.0
+                if score >= threshold and hints_a_cue(aside, lexicon):
+                    best, between, echo, following = score, sentences[n + 1], echo_after, after
+                elif completed_by(a, after):
+                    # An abandoned take, a short aside, the take said again and carried on:
+                    # the aside is a cue, whatever its words.
+                    best, between, echo, following = (
+                        _COMPLETED_SCORE,
+                        sentences[n + 1],
+                        echo_after,
+                        after,
+                    )
         if best < threshold:
             continue
         reason = f"retake: said again as “{' '.join(following[:6])}…”"
