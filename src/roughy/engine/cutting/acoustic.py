@@ -67,6 +67,8 @@ def filler_follows(words: Sequence[Word], index: int) -> bool:
 
 
 _LATE_REACH_US = 1_000_000
+"""Whisper stamps a word at most about 0.8 s late (tiny.en, measured on the first engine's
+corpus): an island further back than this is not where a late word was said."""
 
 
 def repair_late_words(
@@ -164,9 +166,13 @@ def repair_early_words(
 
 
 _RESTART_MIN_US = 200_000
+"""An abandoned fragment is at least one syllable long..."""
 _RESTART_MAX_US = 1_500_000
+"""...and at most a few words (longer restarts are left to the text passes)."""
 _RESTART_GAP_US = 150_000
+"""The speaker pauses before starting again (shorter gaps are inside a word)."""
 _RESTART_REACH_US = 1_500_000
+"""The restart follows within this pause, or it is a new thought, not a restart."""
 _RESTART_HEAD = 1.1
 """Compare a fragment with this multiple of its own length at the start of what follows."""
 

@@ -15,6 +15,7 @@ from roughy.engine.errors import AdjudicatorFailed
 from roughy.engine.types import CancelCheck, EngineCancelled, EngineError, Word
 
 _CONTEXT_WORDS = 25
+"""Words of context on each side sent with a span: about one sentence either way."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Span, Word
 
 _PAUSE_DEPTH_DB = 20.0
+"""A point this far below the loudest tenth of its stretch is a pause between words (within
+words the level dips 6-12 dB at most; measured on the first engine's corpus)."""
 _FLOOR_MARGIN_DB = 4.0
 """Under a noise or music bed a pause cannot be 20 dB below the speech: a point this close to
 the recording's floor is a pause too (tuning corpus: beds 30 dB under speech, pauses within

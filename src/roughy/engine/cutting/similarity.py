@@ -13,6 +13,7 @@ RESTART_TOKEN_SIMILARITY = 0.5
 RESTART_SOUND_SIMILARITY = 0.75
 """...or when their spellings are this alike (a restart the ASR wrote differently)."""
 _MIN_LETTERS = 8
+"""Spellings shorter than this are too short to compare by sound."""
 RETAKE_SHARED_CONTENT = 0.6
 """Two takes share at least this share of their content words (Jaccard, near spellings
 matching); parallel sentences ("Our first office was in Berlin. Our second office ...") fall
@@ -22,6 +23,7 @@ RETAKE_COVERED_CONTENT = 0.8
 RETAKE_CLOSE_RATIO = 0.75
 """Takes that do not open with the same token must be this alike overall."""
 _MIN_CONTENT = 3
+"""A take needs this many content words before its content can be compared at all."""
 COMPLETED_SHARE = 0.8
 """A take is said again when this share of its words come back, in order, at the start."""
 

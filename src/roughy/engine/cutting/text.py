@@ -70,6 +70,7 @@ NEAR_SPELLING = 0.75
 """Two tokens this alike (difflib ratio) are the same word misheard ("minute"/"minutes"): set on
 the tuning corpus, where re-said words differed by an ending or one letter."""
 _NEAR_MIN_LETTERS = 4
+"""Shorter words are not compared by spelling: one letter makes another word ("in"/"on")."""
 
 
 def matched_words(ours: set[str], theirs: set[str]) -> int:

@@ -28,7 +28,9 @@ SET_APART_PAUSE_US = 250_000
 HELD_CONFIDENCE = 0.6
 """Doubtful words on a held, steady sound between pauses: the audio is the first witness."""
 _HELD_LETTERS = 4
+"""Words this short are the ones a decoder writes over a hesitation ("a", "to", "the")."""
 _HELD_MAX_WORDS = 2
+"""One held sound carries at most two transcribed words ("uh, um"); more is speech."""
 
 
 def propose_fillers(ctx: Context, ledger: Ledger) -> None:

@@ -14,7 +14,9 @@ FALSE_STARTS = "false_starts"
 SELF_REPAIRS = "self_repairs"
 
 FALSE_START_CONFIDENCE = 0.8
+"""A sentence whose words the next one says again from its start."""
 SELF_REPAIR_CONFIDENCE = 0.7
+"""An opening said again within the same sentence."""
 RESTART_PREFIX_SHARE = 0.6
 """An abandoned stretch is restarted when the next sentence opens with this share of it."""
 CLAUSE_PAUSE_US = 250_000
@@ -22,6 +24,7 @@ CLAUSE_PAUSE_US = 250_000
 CLAUSE_RETAKE_SCORE = 0.75
 """An abandoned last clause (3+ words) this alike to the next sentence's opening."""
 REPAIR_NGRAMS = (4, 3, 2)
+"""Openings compared word for word; longer ones are compared as stretches (`_restarted_at`)."""
 
 
 def propose_false_starts(ctx: Context, ledger: Ledger) -> None:

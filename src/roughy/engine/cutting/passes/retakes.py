@@ -33,6 +33,7 @@ CUE_SLACK = 2
 ASIDE_MAX_TOKENS = 6
 """An aside between two matching takes this short, with a cue role word, is a cue."""
 ASIDE_CONFIDENCE = 0.75
+"""A short aside between two takes of one sentence: a cue in all but its words."""
 _COMPLETED_SCORE = 0.8
 """The score of a take that the sentence after a short aside repeats and carries on."""
 

@@ -25,7 +25,9 @@ many sentences at most: a sentence the script has twice (an echo, a restatement)
 where it comes, and a long script costs no more than a short one."""
 
 _MIN_TAKE_HITS = 2
+"""One matched word ("the") is no evidence that a stretch is a take at all."""
 _MISHEARD_SHARE = 0.5
+"""An unaligned run with at least this share of script words is the script misheard."""
 TAKE_CONFIDENCE = 0.9
 """Another take of a script sentence than the one kept: the script says it once."""
 ASIDE_CONFIDENCE = 0.8

@@ -35,6 +35,7 @@ SPEAKER_PITCH_RATIO = 1.5
 corpus one voice's sentences varied by up to 1.4, and two synthetic voices of an interview by
 only 1.2, so this separates only clearly different voices (a low and a high one)."""
 _MIN_PITCH_US = 800_000
+"""Shorter stretches give no stable median pitch (a few syllables)."""
 
 
 def _repetitions(ctx: Context, ledger: Ledger) -> Iterator[tuple[Mark, list[int]]]:
