@@ -52,10 +52,13 @@ class Lexicon:
     deliberate_doubles: frozenset[str]
     cue: CueWords
     clause_openers: frozenset[str]
-    """Words that open a new clause ("and", "weil"): a sentence restated before one of them was
-    complete."""
+    """Words that open a new clause of its own ("and", "because", "weil"), not a complement
+    ("that", "dass"): a sentence restated before one of them was complete."""
     repeat_idioms: tuple[Phrase, ...]
     """Repetition that is the meaning, not a retake ("again and again", "immer wieder")."""
+    dangling: frozenset[str]
+    """Words no complete clause ends with (articles, prepositions, conjunctions): a take that
+    stops on one was abandoned."""
 
     def is_hesitation(self, text: str) -> bool:
         return normalize_token(text) in self.hesitations
@@ -88,6 +91,7 @@ def _load(path: Path) -> Lexicon:
         cue=CueWords(_phrases(cue["again"]), _phrases(cue["act"]), _phrases(cue["slip"])),
         clause_openers=frozenset(normalize_token(w) for w in data["clause_openers"]),
         repeat_idioms=_phrases(data["repeat_idioms"]),
+        dangling=frozenset(normalize_token(w) for w in data["dangling"]),
     )
 
 

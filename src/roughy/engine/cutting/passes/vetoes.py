@@ -73,7 +73,7 @@ def veto_restatement(ctx: Context, ledger: Ledger) -> None:
         take = _tokens(ctx, indices)
         echo_indices = [i for i in mark.echo if normalize_token(ctx.words[i].text)]
         echo = _tokens(ctx, echo_indices)
-        if len(take) < 2 or take[-1] in lexicon.stopwords or echo[: len(take)] != take:
+        if len(take) < 2 or take[-1] in lexicon.dangling or echo[: len(take)] != take:
             continue
         if len(echo) <= len(take):
             continue
@@ -89,7 +89,7 @@ def veto_question(ctx: Context, ledger: Ledger) -> None:
     for _mark, indices in _repetitions(ctx, ledger):
         last = ctx.words[indices[-1]].text.strip()
         take = _tokens(ctx, indices)
-        if last.endswith("?") and len(take) >= 2 and take[-1] not in ctx.lexicon.stopwords:
+        if last.endswith("?") and len(take) >= 2 and take[-1] not in ctx.lexicon.dangling:
             ledger.veto(Veto(tuple(indices), QUESTION, "a question said again", _REPEATS))
 
 
