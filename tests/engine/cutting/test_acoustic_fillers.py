@@ -214,7 +214,7 @@ def test_stutter_with_overlapping_stamps_is_not_cut() -> None:
         Word("report", 1_190_000, 1_530_000),
     ]
     assert decision_for(words).removed == [None] * 4
-    apart = [words[0], Word("The", 900_000, 1_000_000), Word("The", 1_100_000, 1_200_000)]
+    apart = [words[0], Word("The", 1_000_000, 1_100_000), Word("The", 1_200_000, 1_300_000)]
     marks = decision_for(apart).removed
     assert marks[1] is not None and marks[1].kind is RemovalKind.STUTTER
 
@@ -231,12 +231,16 @@ def test_restarted_fragment_is_heard_and_a_different_phrase_is_not() -> None:
     assert restarted_islands(signal, 0.0) == []
 
 
-def test_deliberate_double_on_a_restarted_island_survives() -> None:
+def test_a_restart_heard_only_in_the_audio_is_suggested_and_a_deliberate_double_is_not() -> None:
+    """The sound alone is weak evidence (a voice repeats sounds it does not abandon): such a
+    false start is kept and suggested to the reviewer."""
     words = [Word("No,", 200_000, 600_000), Word("no,", 1_000_000, 1_300_000)]
-    assert decision_for(words, restarted=[Span(200_000, 650_000)]).removed == [None, None]
+    decision = decision_for(words, restarted=[Span(200_000, 650_000)])
+    assert decision.removed == [None, None] and decision.suggested == [None, None]
     words = [Word("He", 200_000, 350_000), Word("painted", 350_000, 650_000)]
-    marks = decision_for(words, restarted=[Span(200_000, 650_000)]).removed
-    assert all(m is not None and m.kind is RemovalKind.FALSE_START for m in marks)
+    decision = decision_for(words, restarted=[Span(200_000, 650_000)])
+    assert decision.removed == [None, None]
+    assert all(m is not None and m.kind is RemovalKind.FALSE_START for m in decision.suggested)
 
 
 def test_a_very_steady_sound_needs_less_voicing_to_be_a_hesitation() -> None:

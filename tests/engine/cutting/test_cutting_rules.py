@@ -335,3 +335,17 @@ def test_an_aside_in_any_words_between_an_abandoned_take_and_its_completion_is_a
     text = "The bakery on the corner. Give me a second. The bakery on the corner sells bread."
     kept = " ".join(w for w, m in _fates(text) if m is None)
     assert kept == "The bakery on the corner sells bread."
+
+
+def test_a_repeat_stamped_against_the_sentence_before_is_only_suggested() -> None:
+    words = (
+        Word("Done.", 0, 400_000),
+        Word("We", 430_000, 600_000),
+        Word("we", 900_000, 1_050_000),
+        Word("left", 1_100_000, 1_400_000),
+        Word("early.", 1_450_000, 1_900_000),
+    )
+    decision = decision_for(words)
+    assert decision.removed == [None] * 5
+    suggestion = decision.suggested[1]
+    assert suggestion is not None and suggestion.kind is RemovalKind.STUTTER

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from roughy.engine.languages import Lexicon, find_phrases
 
-CUE_MAX_TOKENS = 10
-"""A cue is short: the widest cue wording of the tuning corpus took 8 tokens."""
+CUE_MAX_TOKENS = 14
+"""A cue is short: the longest cue of the tuning corpus took 11 words (with the ASR's extra
+word), so a little more than that is allowed."""
 CUE_ROLE_REACH = 6
 """Role words further apart than this are an ordinary sentence that happens to use them."""
 

@@ -122,7 +122,12 @@ def decide_cut(
         source_duration_us=duration,
         kept=tuple(kept),
         removed=tuple(removed),
-        suggested=tuple(_suggestions(words, decision.suggested, kept)),
+        suggested=tuple(
+            sorted(
+                _suggestions(words, decision.suggested, kept) + _wordless_suggestions(pieces),
+                key=lambda r: r.start_us,
+            )
+        ),
         words=words,
         language=transcript.language,
         frame_rate=frame_rate,
@@ -132,6 +137,14 @@ def decide_cut(
             "model": transcript.model,
         },
     )
+
+
+def _wordless_suggestions(pieces: Sequence[Piece]) -> list[RemovedSpan]:
+    return [
+        RemovedSpan(p.start_us, p.end_us, m.kind, m.reason, m.confidence, m.pass_name)
+        for p in pieces
+        if (m := p.suggestion) is not None
+    ]
 
 
 def _suggestions(words: Sequence[Word], marks: Marks, kept: Sequence[Span]) -> list[RemovedSpan]:

@@ -76,7 +76,7 @@ class CutOptions:
     held_word_probability: float = 0.7
     restart_similarity: float = 0.8
     adjudicate_below: float = 0.6
-    remove_at: float = 0.5
+    remove_at: float = 0.7
 
     @classmethod
     def preset(cls, name: Preset, **overrides: Any) -> CutOptions:

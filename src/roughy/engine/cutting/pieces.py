@@ -10,6 +10,7 @@ import numpy as np
 
 from roughy.engine.audio import FRAME_US, quietest_point_us
 from roughy.engine.cutting.marks import Mark, Marks
+from roughy.engine.cutting.passes.fillers import HELD_CONFIDENCE
 from roughy.engine.cutting.options import CutOptions
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Span, Word
@@ -44,7 +45,7 @@ _RESTARTED = Mark(
 _HELD = Mark(
     RemovalKind.FILLER,
     "untranscribed held hesitation sound between pauses",
-    0.6,
+    HELD_CONFIDENCE,
     "held_hesitations",
     "acoustic",
 )
@@ -68,10 +69,20 @@ class Piece:
     end_us: int
     mark: Mark | None
     words: tuple[int, ...]
+    suggestion: Mark | None = None
+    """A removal proposed for this kept piece, not sure enough to be made."""
 
     @property
     def keep(self) -> bool:
         return self.mark is None
+
+
+def _wordless(start: int, end: int, mark: Mark, options: CutOptions) -> Piece:
+    """A wordless piece the audio proposes to remove: removed when sure enough, else kept and
+    suggested."""
+    if mark.confidence >= options.remove_at:
+        return Piece(start, end, mark, ())
+    return Piece(start, end, None, (), mark)
 
 
 def build_units(words: Sequence[Word], signal: AnalysisSignal) -> list[Unit]:
@@ -105,10 +116,10 @@ def build_pieces(
     for unit in build_units(words, signal):
         sustained = unit.end_us - unit.start_us >= _WORDLESS_HELD_MIN_US
         if not unit.words and sustained and _on_held(unit, held, held_starts):
-            pieces.append(Piece(unit.start_us, unit.end_us, _HELD, ()))
+            pieces.append(_wordless(unit.start_us, unit.end_us, _HELD, options))
             continue
         if not unit.words and _on_held(unit, restarted, restart_starts):
-            pieces.append(Piece(unit.start_us, unit.end_us, _RESTARTED, ()))
+            pieces.append(_wordless(unit.start_us, unit.end_us, _RESTARTED, options))
             continue
         pieces.extend(_unit_pieces(unit, words, marks, signal, options))
     return pieces
@@ -129,7 +140,9 @@ def _unit_pieces(
 ) -> list[Piece]:
     if not unit.words:
         short = unit.end_us - unit.start_us < options.drop_untranscribed_us
-        return [Piece(unit.start_us, unit.end_us, _UNTRANSCRIBED if short else None, ())]
+        if short:
+            return [_wordless(unit.start_us, unit.end_us, _UNTRANSCRIBED, options)]
+        return [Piece(unit.start_us, unit.end_us, None, ())]
     runs = _runs(sorted(unit.words), marks)
     quiet = _quiet_level(unit, signal)
     bounds = [

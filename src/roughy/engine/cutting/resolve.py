@@ -29,10 +29,12 @@ from roughy.engine.cutting.passes.retakes import (
 from roughy.engine.cutting.passes.script import SCRIPT_TAKES, propose_script
 from roughy.engine.cutting.passes.stutters import STUTTERS, propose_stutters
 from roughy.engine.cutting.passes.vetoes import (
+    ORPHAN,
     PARALLEL,
     QUESTION,
     RESTATEMENT,
     SPEAKER,
+    veto_orphan_asides,
     veto_other_speaker,
     veto_parallel,
     veto_question,
@@ -44,6 +46,7 @@ VETOES = (
     Pass(RESTATEMENT, veto_restatement),
     Pass(QUESTION, veto_question),
     Pass(SPEAKER, veto_other_speaker),
+    Pass(ORPHAN, veto_orphan_asides),
 )
 """Legitimate repetition an editor keeps (see `passes.vetoes`)."""
 

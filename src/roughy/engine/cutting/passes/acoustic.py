@@ -11,7 +11,8 @@ from roughy.engine.types import RemovalKind
 ACOUSTIC_RESTARTS = "acoustic_restarts"
 
 RESTART_CONFIDENCE = 0.6
-"""Cepstral similarity alone: a voice repeating a sound is not always abandoning it."""
+"""Cepstral similarity alone: a voice repeating a sound is not always abandoning it. On the
+tuning corpus 61 % of the speech these proposals took was unwanted: suggested only."""
 
 
 def propose_acoustic_restarts(ctx: Context, ledger: Ledger) -> None:

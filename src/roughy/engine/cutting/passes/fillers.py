@@ -25,8 +25,9 @@ SET_APART_CONFIDENCE = 0.7
 it is only suggested unless the resolver's threshold is lowered."""
 SET_APART_PAUSE_US = 250_000
 """A pause this long sets a word apart as much as a comma does (a typical comma pause)."""
-HELD_CONFIDENCE = 0.6
-"""Doubtful words on a held, steady sound between pauses: the audio is the first witness."""
+HELD_CONFIDENCE = 0.8
+"""Doubtful words on a held, steady sound between pauses: all of the tuning corpus's such
+proposals were hesitations (3 of 3), but the sample is small, so below the fillers'."""
 _HELD_LETTERS = 4
 """Words this short are the ones a decoder writes over a hesitation ("a", "to", "the")."""
 _HELD_MAX_WORDS = 2

@@ -6,8 +6,14 @@ from collections.abc import Sequence
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.passes.stutters import GLUED_CONFIDENCE
 from roughy.engine.cutting.similarity import common_prefix, retake_score, sounds_alike
-from roughy.engine.cutting.text import Sentence, ends_clause, ends_sentence
+from roughy.engine.cutting.text import (
+    Sentence,
+    ends_clause,
+    ends_sentence,
+    glued_to_sentence_before,
+)
 from roughy.engine.types import RemovalKind
 
 FALSE_STARTS = "false_starts"
@@ -40,10 +46,12 @@ def propose_false_starts(ctx: Context, ledger: Ledger) -> None:
         if start is None:
             continue
         abandoned = " ".join(current.tokens[start:])
+        first = current.indices[start]
+        glued = len(current.tokens) - start == 1 and glued_to_sentence_before(ctx.words, first)
         mark = Mark(
             RemovalKind.FALSE_START,
             f"false start “{abandoned}” restarted",
-            FALSE_START_CONFIDENCE,
+            GLUED_CONFIDENCE if glued else FALSE_START_CONFIDENCE,
             FALSE_STARTS,
             echo=following.indices,
         )

@@ -26,6 +26,9 @@ BLIND_TAKE_CONFIDENCE = 0.55
 MAX_BLIND_TAKE_TOKENS = 20
 """Nothing to compare with and no sentence end in sight (an unpunctuated transcript): a take
 this long cannot be told apart from what came before it, so only the cue goes."""
+TAKE_TO_CUE_US = 5_000_000
+"""A cue follows the take it abandons after at most a long pause (the longest pause of the
+tuning corpus was 4 s); what was said earlier is not that take."""
 MIN_TAKE_TOKENS = 3
 """A take shorter than this is a fragment of a longer one the ASR broke in two."""
 CUE_SLACK = 2
@@ -78,7 +81,12 @@ def _drop_cue_and_take(
             take_indices, take_tokens = list(sentence.indices[:cue_start]), head
         else:
             take_indices, take_tokens = _take_before(sentences, n)
-            start = _restarted_suffix(take_tokens, following)
+            if take_indices and (
+                ctx.words[sentence.indices[0]].start_us - ctx.words[take_indices[-1]].end_us
+                > TAKE_TO_CUE_US
+            ):
+                take_indices, take_tokens = [], []
+            start = _restarted_suffix(take_tokens, following) if take_tokens else None
     isolated = not head and cue_end == len(tokens)
     if start is None and not (strong and isolated):
         return
@@ -190,6 +198,7 @@ def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
                 f"aside between two takes: “{text}”",
                 ASIDE_CONFIDENCE,
                 UNCUED_RETAKES,
+                echo=current.indices,
             )
             ledger.propose(between.indices, mark)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
-from roughy.engine.cutting.text import ends_sentence, near_partner
+from roughy.engine.cutting.text import ends_sentence, glued_to_sentence_before, near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
 
@@ -12,6 +12,10 @@ STUTTERS = "stutters"
 
 STUTTER_CONFIDENCE = 0.85
 """Identical adjacent words outside the language's deliberate doubles."""
+GLUED_CONFIDENCE = 0.5
+"""A one-word repeat stamped right against the end of the sentence before: on the tuning corpus
+such stamps held the end of that sentence's last word (the ASR stamps early), so cutting there
+clips it. Only suggested."""
 STUTTER_MAX_US = 1_000_000
 """A stamp this long holds more than a stuttered word (the decoder lost its place)."""
 STUTTER_MAX_GAP_US = 1_000_000
@@ -46,10 +50,12 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
             continue
         if first.end_us - first.start_us > STUTTER_MAX_US:
             continue
+        glued = glued_to_sentence_before(words, a)
         mark = Mark(
             RemovalKind.STUTTER,
-            f"repeated word “{token}”",
-            STUTTER_CONFIDENCE,
+            f"repeated word “{token}”"
+            + (" (stamped against the sentence before)" if glued else ""),
+            GLUED_CONFIDENCE if glued else STUTTER_CONFIDENCE,
             STUTTERS,
             echo=(b,),
         )

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
-from roughy.engine.cutting.passes.retakes import CUED_RETAKES
+from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
 from roughy.engine.cutting.text import ends_clause, near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
@@ -26,7 +26,11 @@ PARALLEL = "parallel_veto"
 RESTATEMENT = "restatement_veto"
 QUESTION = "question_veto"
 SPEAKER = "speaker_veto"
+ORPHAN = "orphan_aside_veto"
 
+RESTATED_SHARE = 0.75
+"""A restatement says at least this share of the first sentence's words again (the ASR drops
+short words: on the tuning corpus it dropped an article from a restatement)."""
 _REPEATS = frozenset({RemovalKind.RETAKE, RemovalKind.FALSE_START, RemovalKind.STUTTER})
 PARALLEL_REACH = 3
 """A retake may add a few words before it says the take's last word again."""
@@ -71,18 +75,32 @@ def veto_restatement(ctx: Context, ledger: Ledger) -> None:
     lexicon = ctx.lexicon
     for mark, indices in _repetitions(ctx, ledger):
         take = _tokens(ctx, indices)
+        if len(take) < 2 or take[-1] in lexicon.dangling:
+            continue
         echo_indices = [i for i in mark.echo if normalize_token(ctx.words[i].text)]
         echo = _tokens(ctx, echo_indices)
-        if len(take) < 2 or take[-1] in lexicon.dangling or echo[: len(take)] != take:
+        end = _restated_up_to(take, echo)
+        if end is None or end + 1 >= len(echo):
             continue
-        if len(echo) <= len(take):
-            continue
-        boundary = echo[len(take)] in lexicon.clause_openers or ends_clause(
-            ctx.words[echo_indices[len(take) - 1]].text
-        )
-        if boundary:
+        if echo[end + 1] in lexicon.clause_openers or ends_clause(
+            ctx.words[echo_indices[end]].text
+        ):
             reason = "a complete sentence restated as the opening of a longer one"
             ledger.veto(Veto(tuple(indices), RESTATEMENT, reason, _REPEATS))
+
+
+def _restated_up_to(take: list[str], echo: list[str]) -> int | None:
+    """Where in `echo` the take, said again from its first word, ends (a word the ASR dropped
+    or misspelt on the way does not matter); None when the echo does not open with it."""
+    if not echo or echo[0] != take[0]:
+        return None
+    reach = echo[: len(take) + 2]
+    for end in range(len(reach) - 1, 0, -1):
+        if reach[end] == take[-1] or near_partner(take[-1], {reach[end]}) is not None:
+            said = set(reach[: end + 1])
+            if sum(1 for t in take if t in said) >= RESTATED_SHARE * len(take):
+                return end
+    return None
 
 
 def veto_question(ctx: Context, ledger: Ledger) -> None:
@@ -102,6 +120,20 @@ def veto_other_speaker(ctx: Context, ledger: Ledger) -> None:
         if max(ours, theirs) / min(ours, theirs) >= SPEAKER_PITCH_RATIO:
             reason = f"said again in another voice ({ours:.0f} Hz, then {theirs:.0f} Hz)"
             ledger.veto(Veto(tuple(indices), SPEAKER, reason, _REPEATS))
+
+
+def veto_orphan_asides(ctx: Context, ledger: Ledger) -> None:
+    """An aside counted as a cue only because takes around it matched goes when the take was
+    vetoed (its `echo` names the take)."""
+    asides: dict[int, tuple[Mark, list[int]]] = {}
+    for i in range(len(ledger)):
+        for mark in ledger.standing(i):
+            if mark.kind is RemovalKind.RETAKE_CUE and mark.pass_name == UNCUED_RETAKES:
+                asides.setdefault(id(mark), (mark, []))[1].append(i)
+    for mark, indices in asides.values():
+        if not any(ledger.standing(i) for i in mark.echo):
+            reason = "the take before it was kept"
+            ledger.veto(Veto(tuple(indices), ORPHAN, reason, frozenset({RemovalKind.RETAKE_CUE})))
 
 
 def _pitch(ctx: Context, indices: list[int] | tuple[int, ...]) -> float | None:
