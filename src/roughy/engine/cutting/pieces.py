@@ -10,8 +10,8 @@ import numpy as np
 
 from roughy.engine.audio import FRAME_US, quietest_point_us
 from roughy.engine.cutting.marks import Mark, Marks
-from roughy.engine.cutting.passes.fillers import HELD_CONFIDENCE
 from roughy.engine.cutting.options import CutOptions
+from roughy.engine.cutting.passes.fillers import HELD_CONFIDENCE
 from roughy.engine.cutting.signal import AnalysisSignal
 from roughy.engine.types import RemovalKind, Span, Word
 

@@ -5,7 +5,8 @@ say it again in `Mark.echo`) and vetoes those that are not a speaker abandoning 
   parallel     the take's last content word is not said again: "we planted oaks. We planted
                pines." says something new (a list, an anaphora), it does not restart;
   restatement  a complete clause said again as the opening of a longer sentence, which goes on
-               with a clause opener or a comma ("Keep it short. Keep it short and ...");
+               with a clause opener ("Keep it short. Keep it short and ..."; a comma alone is
+               what the ASR writes when it runs the next sentence into a retake);
   question     a complete question said again (an echo, a rhetorical repeat);
   speaker      the two takes are said in clearly different voices (another speaker's echo).
 """
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
 from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
-from roughy.engine.cutting.text import ends_clause, near_partner
+from roughy.engine.cutting.text import near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
 from roughy.engine.voicing import median_pitch_hz
@@ -82,9 +83,7 @@ def veto_restatement(ctx: Context, ledger: Ledger) -> None:
         end = _restated_up_to(take, echo)
         if end is None or end + 1 >= len(echo):
             continue
-        if echo[end + 1] in lexicon.clause_openers or ends_clause(
-            ctx.words[echo_indices[end]].text
-        ):
+        if echo[end + 1] in lexicon.clause_openers:
             reason = "a complete sentence restated as the opening of a longer one"
             ledger.veto(Veto(tuple(indices), RESTATEMENT, reason, _REPEATS))
 
