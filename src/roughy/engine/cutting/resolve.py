@@ -29,11 +29,13 @@ from roughy.engine.cutting.passes.retakes import (
 from roughy.engine.cutting.passes.script import SCRIPT_TAKES, propose_script
 from roughy.engine.cutting.passes.stutters import STUTTERS, propose_stutters
 from roughy.engine.cutting.passes.vetoes import (
+    COLLAPSED,
     ORPHAN,
     PARALLEL,
     QUESTION,
     RESTATEMENT,
     SPEAKER,
+    veto_collapsed_stamps,
     veto_orphan_asides,
     veto_other_speaker,
     veto_parallel,
@@ -47,6 +49,7 @@ VETOES = (
     Pass(QUESTION, veto_question),
     Pass(SPEAKER, veto_other_speaker),
     Pass(ORPHAN, veto_orphan_asides),
+    Pass(COLLAPSED, veto_collapsed_stamps),
 )
 """Legitimate repetition an editor keeps (see `passes.vetoes`)."""
 

@@ -28,6 +28,10 @@ RESTATEMENT = "restatement_veto"
 QUESTION = "question_veto"
 SPEAKER = "speaker_veto"
 ORPHAN = "orphan_aside_veto"
+COLLAPSED = "collapsed_stamps_veto"
+COLLAPSED_US = 30_000
+"""No word is said in under 30 ms: stamps that short are a decoder that lost the timing (on the
+tuning corpus, a stretch after a 28 s gap in the transcript had words of 0-20 ms)."""
 
 RESTATED_SHARE = 0.75
 """A restatement says at least this share of the first sentence's words again (the ASR drops
@@ -133,6 +137,22 @@ def veto_orphan_asides(ctx: Context, ledger: Ledger) -> None:
         if not any(ledger.standing(i) for i in mark.echo):
             reason = "the take before it was kept"
             ledger.veto(Veto(tuple(indices), ORPHAN, reason, frozenset({RemovalKind.RETAKE_CUE})))
+
+
+def veto_collapsed_stamps(ctx: Context, ledger: Ledger) -> None:
+    """Text proposals over words whose stamps collapsed (the decoder lost the timing: most of
+    the words last no time at all) cannot say where to cut."""
+    claims: dict[int, tuple[Mark, list[int]]] = {}
+    for i in range(len(ledger)):
+        for mark in ledger.standing(i):
+            if mark.evidence in ("text", "script"):
+                claims.setdefault(id(mark), (mark, []))[1].append(i)
+    for _mark, indices in claims.values():
+        words = [ctx.words[i] for i in indices]
+        collapsed = sum(1 for w in words if w.end_us - w.start_us < COLLAPSED_US)
+        if len(words) >= 2 and collapsed * 2 > len(words):
+            reason = "the transcript's timing collapsed here"
+            ledger.veto(Veto(tuple(indices), COLLAPSED, reason))
 
 
 def _pitch(ctx: Context, indices: list[int] | tuple[int, ...]) -> float | None:
