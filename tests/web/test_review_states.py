@@ -7,7 +7,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from browser import Session, fetch_json, sign_up
+from browser import Session, create_project, fetch_json, sign_up
 from sqlalchemy import update
 
 from media import seed_asset, talking_head
@@ -82,6 +82,10 @@ async def test_suggestions_waiting_and_failed_assets(
     await page.locator(f"tr[data-asset='{waiting.id}']", has_text="waiting for credits").wait_for()
     await page.locator(f"tr[data-asset='{broken.id}']", has_text="has no audio stream").wait_for()
     await web.shot("13-asset-states")
+    await page.get_by_role("button", name="Rename project seeded").click()
+    await page.get_by_role("dialog").get_by_label("Name").fill("Interviews")
+    await page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    await page.get_by_role("heading", name="Interviews").wait_for()
 
     await page.goto(f"/#/review/{ready.id}")
     kept = page.locator("#kept-duration")
@@ -115,4 +119,14 @@ async def test_suggestions_waiting_and_failed_assets(
         {"start": "3.000000", "end": "3.400000", "kind": "filler", "reason": SUGGESTION.reason,
          "confidence": 0.55, "pass": "fillers"}
     ]  # fmt: skip
+
+    await page.get_by_role("link", name="Projects").first.click()
+    await create_project(web, "Scratch")
+    await page.get_by_role("button", name="Delete project Scratch").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    await page.locator("main table a", has_text="Interviews").wait_for()
+    names = await page.locator("main table a").all_text_contents()
+    assert names == ["Interviews"]
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("heading", name="Sign in to Roughy").wait_for()
     assert web.foreign_hosts() == set() and web.page_errors == []
