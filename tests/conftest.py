@@ -18,6 +18,7 @@ from roughy.bootstrap import build_runtime, upgrade_database
 from roughy.config import Settings
 from roughy.jobs import Runtime
 from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
+from s3kit import MotoServer, make_bucket
 from support import Account, create_account, free_port
 
 TEST_DATABASE = f"roughy_test_{os.getpid()}"
@@ -41,7 +42,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, data_dir: Path) -> Settings:
+def local_settings(database_url: str, data_dir: Path) -> Settings:
     return Settings(
         environment="test",
         data_dir=data_dir,
@@ -56,6 +57,45 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         # that into a 423.
         upload_lock_wait_seconds=10.0,
     )
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's standalone S3 server on a free loopback port (started only if a test needs S3)."""
+    with MotoServer(tmp_path_factory.mktemp("moto")) as moto:
+        yield moto.url
+
+
+@pytest.fixture(scope="session")
+def s3_settings(
+    local_settings: Settings, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """The same database and secret, but every byte in a bucket and no shared data dir."""
+    return local_settings.model_copy(
+        update={
+            "storage_backend": "s3",
+            "s3": make_bucket(s3_endpoint, "roughy-tests"),
+            "data_dir": tmp_path_factory.mktemp("roughy-s3-data"),
+            "port": free_port(),
+        }
+    )
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """`local` unless the module sets `BACKENDS` (then its tests run once per backend)."""
+    return str(getattr(request, "param", "local"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
+    return request.getfixturevalue(f"{backend}_settings")  # type: ignore[no-any-return]
 
 
 class LiveServer:
@@ -94,24 +134,49 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def server(settings: Settings) -> Iterator[LiveServer]:
-    live = LiveServer(settings)
+def local_server(local_settings: Settings) -> Iterator[LiveServer]:
+    live = LiveServer(local_settings)
     live.start()
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="session")
+def s3_server(s3_settings: Settings) -> Iterator[LiveServer]:
+    live = LiveServer(s3_settings)
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def server(backend: str, request: pytest.FixtureRequest) -> LiveServer:
+    return request.getfixturevalue(f"{backend}_server")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
 def base_url(server: LiveServer) -> str:
     return server.url
 
 
 @pytest.fixture(scope="session")
-async def runtime(settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
+async def local_runtime(local_settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
     """Direct access to the same database and storage, for set-up and for checking effects."""
-    rt = build_runtime(settings, migrate=False)
+    rt = build_runtime(local_settings, migrate=False)
     yield rt
     await rt.db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def s3_runtime(s3_settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
+    rt = build_runtime(s3_settings, migrate=False)
+    yield rt
+    await rt.db.dispose()
+
+
+@pytest.fixture
+def runtime(backend: str, request: pytest.FixtureRequest) -> Runtime:
+    return request.getfixturevalue(f"{backend}_runtime")  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -15,11 +15,17 @@ SECRET_FILE_NAME = "secret_key"
 
 
 class S3Settings(BaseModel):
+    """`ROUGHY_S3__*`: any S3-compatible endpoint (AWS, MinIO, Cloudflare R2, ...). Credentials
+    left unset come from the usual AWS chain (environment, profile, instance role)."""
+
+    model_config = ConfigDict(frozen=True)
+
     bucket: str = ""
     endpoint_url: str | None = None
     region: str | None = None
     access_key_id: str | None = None
     secret_access_key: str | None = None
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
 
 class PricingSettings(BaseModel):
@@ -79,6 +85,7 @@ class Settings(BaseSettings):
     storage_backend: Literal["local", "s3"] = "local"
     s3: S3Settings = Field(default_factory=S3Settings)
     download_url_ttl_seconds: int = 900
+    scratch_max_bytes: int = 64 * 1024**3
 
     billing_enabled: bool = True
     signup_credits: int = 0
@@ -136,6 +143,13 @@ class Settings(BaseSettings):
     @property
     def pg_dir(self) -> Path:
         return self.data_dir.resolve() / "pg"
+
+    @property
+    def fetch_dir(self) -> Path:
+        """Where processes on S3 fetch the objects they work on (bounded by scratch_max_bytes;
+        one directory per process, removed at the next start after a crash, not by the hourly
+        scratch sweep, which could take a source a long render still reads)."""
+        return self.data_dir.resolve() / "fetched"
 
     @property
     def storage_dir(self) -> Path:

@@ -58,7 +58,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack_settings(
-    tmp_path_factory: pytest.TempPathFactory, settings: Settings
+    tmp_path_factory: pytest.TempPathFactory, local_settings: Settings
 ) -> Iterator[Settings]:
     cluster = Path(os.environ.get("ROUGHY_TEST_PG_DIR", "/tmp/roughy-test-pg"))
     admin_url = start_embedded_cluster(cluster, database="postgres")
@@ -71,7 +71,7 @@ def stack_settings(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    yield settings.model_copy(
+    yield local_settings.model_copy(
         update={
             "database_url": url,
             "data_dir": tmp_path_factory.mktemp("stack-data"),

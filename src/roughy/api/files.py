@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from roughy.deps import SettingsDep, StorageDep
 from roughy.errors import NotFound, RoughyError
 from roughy.storage import StorageKeyError
-from roughy.storage.signing import verify_file_token
+from roughy.storage.signing import attachment, verify_file_token
 
 router = APIRouter(include_in_schema=False)
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -21,11 +20,6 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 class RangeNotSatisfiable(RoughyError):
     code, status, default_message = "range_not_satisfiable", 416, "Range not satisfiable."
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "download"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -55,7 +49,7 @@ async def download(
         raise NotFound("The file no longer exists.") from exc
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": _disposition(file.filename),
+        "Content-Disposition": attachment(file.filename),
         "Cache-Control": "private, no-store",
     }
     byte_range = _parse_range(request.headers.get("range", ""), size) if size else None

@@ -11,3 +11,8 @@ class AssetNotReady(Conflict):
 
 class AssetNotUploaded(Conflict):
     code, default_message = "asset_not_uploaded", "The asset's bytes have not been uploaded yet."
+
+
+class UploadedNotMedia(Conflict):
+    code = "not_media"
+    default_message = "The uploaded file is not audio or video; PUT a media file and confirm again."

@@ -1,4 +1,5 @@
-"""How an asset is shown on each API surface (/v1 and /api/v1), with signed download URLs."""
+"""How an asset is shown on each API surface (/v1 and /api/v1), with download URLs (presigned
+GETs on S3, signed `/files/` URLs on local storage)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from roughy.assets.schemas import (
     LegacyAssetSummary,
 )
 from roughy.config import Settings
-from roughy.storage.signing import signed_download_url
+from roughy.storage.urls import download_url
 
 _BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready"})
 
@@ -28,13 +29,11 @@ def duration_seconds(duration_us: int | None) -> str | None:
 def _download_url(asset: Asset, settings: Settings) -> str | None:
     if asset.storage_key is None or asset.state not in _BYTES_READY_STATES:
         return None
-    url, _ = signed_download_url(
-        settings.base_url,
-        settings.signing_key,
+    url, _ = download_url(
+        settings,
         key=asset.storage_key,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.filename or f"{asset.id}.{asset.extension or 'bin'}",
-        ttl_seconds=settings.download_url_ttl_seconds,
     )
     return url
 

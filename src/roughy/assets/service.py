@@ -13,7 +13,7 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import repository as repo
-from roughy.assets.errors import AssetNotFound, AssetNotUploaded
+from roughy.assets.errors import AssetNotFound, AssetNotUploaded, UploadedNotMedia
 from roughy.assets.models import Asset
 
 # Re-exported: callers read an asset's API shape through the service.
@@ -31,7 +31,7 @@ from roughy.assets.schemas import (
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.credits import service as credits
-from roughy.engine.probe import SniffResult
+from roughy.engine.probe import SNIFF_BYTES, SniffResult, sniff
 from roughy.errors import InsufficientCredits, NotFound, PayloadTooLarge
 from roughy.jobs import defer
 from roughy.kit import repository as rows
@@ -41,7 +41,7 @@ from roughy.kit.ids import new_id, parse_id
 from roughy.kit.pagination import PageParams, Slice
 from roughy.projects import service as projects
 from roughy.projects.schemas import ProjectCreate
-from roughy.storage import Storage
+from roughy.storage import Storage, StorageKeyError, keys
 from roughy.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
@@ -58,17 +58,22 @@ _US_PER_MINUTE = 60_000_000
 # Where an asset's bytes live
 
 
-def asset_prefix(project_id: str, asset_id: str) -> str:
-    """Everything stored for one asset (source, analysis audio, derived files)."""
-    return f"projects/{project_id}/assets/{asset_id}/"
-
-
 def source_key(asset: Asset) -> str:
-    return f"{asset_prefix(asset.project_id, asset.id)}source.{asset.extension or 'bin'}"
+    return keys.source(asset.project_id, asset.id, asset.extension)
+
+
+def planned_source_key(asset: Asset, sniffed: SniffResult | None) -> str:
+    """Where an upload's bytes will be assembled, before the commit records the format."""
+    extension = sniffed.extension if sniffed is not None else _planned_extension(asset)
+    return keys.source(asset.project_id, asset.id, extension)
+
+
+def presigned_upload_key(asset: Asset) -> str:
+    return keys.presigned_upload(asset.project_id, asset.id)
 
 
 def analysis_audio_key(asset: Asset) -> str:
-    return f"{asset_prefix(asset.project_id, asset.id)}analysis.wav"
+    return keys.analysis_audio(asset.project_id, asset.id)
 
 
 def staging_dir(settings: Settings) -> Path:
@@ -245,17 +250,23 @@ def record_sniff(asset: Asset, sniffed: SniffResult) -> None:
     asset.content_type = asset.content_type or sniffed.content_type
 
 
-async def mark_uploaded(session: AsyncSession, asset: Asset, size_bytes: int) -> None:
-    """All bytes are in: `processing`, and exactly one `assets.prepare` in this transaction."""
+async def mark_uploaded(
+    session: AsyncSession, asset: Asset, size_bytes: int, *, storage_key: str | None = None
+) -> None:
+    """All bytes are in (at `storage_key`, by default the source key): `processing`, and exactly
+    one `assets.prepare` in this transaction."""
     if asset.state != AssetState.PENDING_UPLOAD.value:
         return
     asset.state = AssetState.PROCESSING.value
     asset.size_bytes = size_bytes
-    if asset.extension is None:
-        asset.extension = _extension_from_filename(asset.filename) or "bin"
-    asset.storage_key = source_key(asset)
+    asset.extension = _planned_extension(asset)
+    asset.storage_key = storage_key or source_key(asset)
     await session.flush()
     await defer(session, "assets.prepare", queue="cpu", asset_id=asset.id)
+
+
+def _planned_extension(asset: Asset) -> str:
+    return asset.extension or _extension_from_filename(asset.filename) or "bin"
 
 
 def _extension_from_filename(filename: str | None) -> str | None:
@@ -268,15 +279,30 @@ def _extension_from_filename(filename: str | None) -> str | None:
 async def confirm_presigned(
     session: AsyncSession, user_id: str, asset_id: str, storage: Storage
 ) -> Asset:
-    """Presigned flow, step 3: the PUT landed, so preparation starts. Idempotent."""
+    """Presigned flow, step 3: the PUT landed (in the bucket, or through Roughy on local
+    storage), so its format is read from its first bytes and preparation starts. Idempotent."""
     asset = await get_owned(session, user_id, asset_id, for_update=True)
     if asset.state != AssetState.PENDING_UPLOAD.value:
         return asset
-    key = source_key(asset)
-    if asset.extension is None or not await anyio.to_thread.run_sync(storage.exists, key):
-        raise AssetNotUploaded("Upload the file with the signed PUT URL before confirming.")
-    size = await anyio.to_thread.run_sync(storage.size, key)
-    await mark_uploaded(session, asset, size)
+    key = presigned_upload_key(asset)
+    try:
+        size = await anyio.to_thread.run_sync(storage.size, key)
+    except StorageKeyError as exc:
+        raise AssetNotUploaded(
+            "Upload the file with the signed PUT URL before confirming."
+        ) from exc
+    if size < MIN_UPLOAD_BYTES:
+        raise AssetNotUploaded("The uploaded file is below 64 bytes; PUT the file again.")
+    head = await anyio.to_thread.run_sync(
+        lambda: b"".join(storage.iter_range(key, 0, min(size, SNIFF_BYTES) - 1))
+    )
+    sniffed = sniff(head)
+    if sniffed is None:  # nothing but media is ever kept
+        await anyio.to_thread.run_sync(storage.delete, key)
+        raise UploadedNotMedia()
+    record_sniff(asset, sniffed)
+    asset.upload_length = size
+    await mark_uploaded(session, asset, size, storage_key=key)
     return asset
 
 
@@ -291,7 +317,7 @@ async def remove(session: AsyncSession, asset: Asset) -> None:
         session,
         "storage.delete_prefix",
         queue="io",
-        prefix=asset_prefix(asset.project_id, asset.id),
+        prefix=keys.asset_prefix(asset.project_id, asset.id),
     )
 
 

@@ -283,6 +283,10 @@ _ISO_AUDIO_BRANDS = {"M4A ", "M4B ", "M4P ", "F4A ", "F4B "}
 _MOV_BRANDS = {"qt  "}
 
 
+SNIFF_BYTES = 4096
+"""How much of a file's beginning `sniff` looks at."""
+
+
 def sniff(head: bytes) -> SniffResult | None:
     """Recognise an audio/video container from its first bytes (>= 64 recommended)."""
     for detector in (_sniff_iso, _sniff_riff, _sniff_ebml, _sniff_simple, _sniff_mpeg_audio):
@@ -329,7 +333,7 @@ def _sniff_riff(head: bytes) -> SniffResult | None:
 def _sniff_ebml(head: bytes) -> SniffResult | None:
     if not head.startswith(b"\x1a\x45\xdf\xa3"):
         return None
-    window = head[:4096]
+    window = head[:SNIFF_BYTES]
     if b"webm" not in window:
         return SniffResult("video", "mkv", "video/x-matroska")
     # Track codec ids may be past the bytes we got; without a video track in sight assume video.

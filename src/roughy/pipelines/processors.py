@@ -16,13 +16,10 @@ from roughy.kit.ids import new_id
 from roughy.pipelines.schemas import CutConfig, RenderConfig
 from roughy.pipelines.service import Claim, StepOutput
 from roughy.renders.execution import render_asset
+from roughy.storage import keys
 
 Progress = Callable[[float], None]
 CancelCheck = Callable[[], bool]
-
-
-def output_key(project_id: str, asset_id: str, filename: str) -> str:
-    return f"projects/{project_id}/assets/{asset_id}/{filename}"
 
 
 def _stem(claim: Claim) -> str:
@@ -52,7 +49,7 @@ async def run_cut(
     body = to_decision_srt(document).encode("utf-8")
     asset_id = new_id()
     filename = f"{_stem(claim)}.cut.srt"
-    key = output_key(claim.project_id, asset_id, filename)
+    key = keys.pipeline_output(claim.project_id, asset_id, filename)
     size = ctx.storage.put_bytes(key, body)
     return StepOutput(
         asset_id=asset_id,
@@ -75,7 +72,7 @@ async def run_render(
     cut = None if claim.cut_document is None else CutDocument.from_dict(claim.cut_document)
     asset_id = new_id()
     filename = f"{_stem(claim)}.{config.preset}.mp4"
-    key = output_key(claim.project_id, asset_id, filename)
+    key = keys.pipeline_output(claim.project_id, asset_id, filename)
     result = await render_asset(
         ctx,
         claim.input_asset,

@@ -11,11 +11,7 @@ from roughy.projects import repository as repo
 from roughy.projects.errors import ProjectNotFound
 from roughy.projects.models import Project
 from roughy.projects.schemas import ProjectCreate, ProjectState, ProjectUpdate
-
-
-def storage_prefix(project_id: str) -> str:
-    """Every stored byte of a project lives under this prefix, so deleting it is one sweep."""
-    return f"projects/{project_id}/"
+from roughy.storage import keys
 
 
 async def create(session: AsyncSession, user: User, body: ProjectCreate) -> Project:
@@ -53,7 +49,9 @@ async def delete(session: AsyncSession, user: User, project_id: str) -> None:
     """Rows go now (foreign keys cascade); stored bytes go in a job queued in this transaction."""
     project = await get(session, user, project_id, for_update=True)
     await repo.delete_project(session, project.id)
-    await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project.id))
+    await defer(
+        session, "storage.delete_prefix", queue="io", prefix=keys.project_prefix(project.id)
+    )
     await _sweep_unfinished_uploads(session)
 
 
@@ -68,7 +66,9 @@ async def delete_all_for_user(session: AsyncSession, user: User) -> int:
     project_ids = await repo.ids_for_user(session, user.id)
     for project_id in project_ids:
         await repo.delete_project(session, project_id)
-        await defer(session, "storage.delete_prefix", queue="io", prefix=storage_prefix(project_id))
+        await defer(
+            session, "storage.delete_prefix", queue="io", prefix=keys.project_prefix(project_id)
+        )
     if project_ids:
         await _sweep_unfinished_uploads(session)
     return len(project_ids)

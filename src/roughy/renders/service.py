@@ -28,7 +28,8 @@ from roughy.renders.errors import ModifierNotReady, RenderNotFound
 from roughy.renders.execution import CONTENT_TYPES, EXTENSIONS, render_asset
 from roughy.renders.models import Render
 from roughy.renders.schemas import RenderCreate, RenderState
-from roughy.storage.signing import signed_download_url
+from roughy.storage import keys
+from roughy.storage.urls import download_url
 from roughy.webhooks.service import emit
 
 LOCK_NAMESPACE = 7307
@@ -36,7 +37,7 @@ TERMINAL = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
 
 
 def output_key(project_id: str, asset_id: str, render_id: str, fmt: str) -> str:
-    return f"projects/{project_id}/assets/{asset_id}/renders/{render_id}.{EXTENSIONS[fmt]}"
+    return keys.render_output(project_id, asset_id, render_id, EXTENSIONS[fmt])
 
 
 def canonical_output(body: RenderCreate) -> dict[str, Any]:
@@ -164,13 +165,11 @@ def present(
         out["download_url"] = None
         if render.state == JobState.COMPLETED and render.storage_key:
             fmt = str(render.output["format"])
-            url, _ = signed_download_url(
-                settings.base_url,
-                settings.signing_key,
+            url, _ = download_url(
+                settings,
                 key=render.storage_key,
                 content_type=CONTENT_TYPES[fmt],
                 filename=filename or f"render-{render.id}.{EXTENSIONS[fmt]}",
-                ttl_seconds=settings.download_url_ttl_seconds,
             )
             out["download_url"] = url
     return out

@@ -5,9 +5,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from roughy.errors import RoughyError
+
 
 class StorageKeyError(KeyError):
     """The key does not exist (or is not a valid key)."""
+
+
+class StorageUnavailable(RoughyError):
+    """The object store failed or cannot be reached; what was durable before stays so."""
+
+    code, status = "storage_unavailable", 503
+    default_message = "Storage is temporarily unavailable; retry shortly."
 
 
 class Storage(Protocol):

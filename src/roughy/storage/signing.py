@@ -12,6 +12,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,12 @@ class SignedFile:
     expires_at: int
     content_type: str
     filename: str
+
+
+def attachment(filename: str) -> str:
+    """`Content-Disposition` of a download named `filename` (ASCII fallback + RFC 5987 name)."""
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _b64(data: bytes) -> str:

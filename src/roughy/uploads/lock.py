@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import psycopg
+
+from roughy.uploads.errors import UploadBusy
 
 log = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7301
@@ -97,3 +99,17 @@ class WriterLock:
             with contextlib.suppress(Exception):
                 await self._conn.close()
             self._conn = None
+
+
+@contextlib.asynccontextmanager
+async def writer_lock(
+    database_url: str, upload_id: str, wait_seconds: float
+) -> AsyncIterator[WriterLock]:
+    """Hold the upload's writer lock for the block, or raise UploadBusy (423 + Retry-After)."""
+    lock = WriterLock(database_url, upload_id)
+    if not await lock.acquire(wait_seconds):
+        raise UploadBusy(retry_after=max(1, round(wait_seconds)))
+    try:
+        yield lock
+    finally:
+        await lock.release()

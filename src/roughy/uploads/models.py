@@ -13,8 +13,9 @@ from roughy.kit.ids import new_id
 
 
 class Upload(CreatedAt, Base):
-    """One tus upload (a "session"). Bytes in flight live in a local `.part` file; this row holds
-    the committed offset: the only offset ever advertised, always backed by fsync'ed bytes.
+    """One tus upload (a "session"). Bytes in flight live in staging (a local `.part` file, or an
+    S3 multipart upload and its tail object); this row holds the committed offset: the only
+    offset ever advertised, always backed by durable bytes.
 
     kind: `single` (one asset, id == asset id), `partial` (a concatenation part, no asset) or
     `final` (an asset whose bytes are the concatenation of `parts`).
@@ -37,6 +38,11 @@ class Upload(CreatedAt, Base):
     offset: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     upload_metadata: Mapped[str | None] = mapped_column(Text)
     parts: Mapped[list[Any] | None] = mapped_column(JSONB)
+    staging_key: Mapped[str | None] = mapped_column(Text)
+    """S3: the key the multipart upload assembles into."""
+    multipart_id: Mapped[str | None] = mapped_column(Text)
+    part_etags: Mapped[list[Any] | None] = mapped_column(JSONB)
+    """S3: ETags of the committed parts, in order (each part but the last is PART_SIZE)."""
     expires_at: Mapped[datetime] = mapped_column(nullable=False)
     completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)

@@ -319,8 +319,9 @@ async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respo
     """Cancel the upload: the asset is removed."""
     async with runtime.db.transaction() as session:
         upload = await service.require_upload(session, user.id, upload_id, SURFACE_V1)
-        await service.terminate(session, upload.id, soft_delete_asset=False)
-    assets.staging_path(runtime.settings, upload_id).unlink(missing_ok=True)
+        staged = await service.terminate(session, upload.id, soft_delete_asset=False)
+    if staged is not None:
+        await transfer.discard(runtime, staged)
     return Response(status_code=204)
 
 
@@ -400,8 +401,9 @@ async def legacy_delete(session_id: str, user: TusUser, runtime: RuntimeDep) -> 
             )
         except UploadExpired:
             return Response(status_code=204)
-        await service.terminate(session, upload.id, soft_delete_asset=True)
-    assets.staging_path(runtime.settings, session_id).unlink(missing_ok=True)
+        staged = await service.terminate(session, upload.id, soft_delete_asset=True)
+    if staged is not None:
+        await transfer.discard(runtime, staged)
     return Response(status_code=204)
 
 

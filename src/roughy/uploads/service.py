@@ -27,6 +27,7 @@ from roughy.uploads.errors import (
     UploadNotFound,
 )
 from roughy.uploads.models import Upload
+from roughy.uploads.staging import Staged, StagedRef
 from roughy.uploads.tus import sanitize_filename
 
 SURFACE_V1 = "v1"
@@ -306,39 +307,50 @@ def check_new_length(upload: Upload, declared: int | None) -> int | None:
 # Progress and completion
 
 
+def _record_staged(upload: Upload, staged: Staged) -> None:
+    upload.offset = staged.offset
+    if staged.etags is not None:
+        upload.staging_key = staged.key
+        upload.multipart_id = staged.multipart_id
+        upload.part_etags = staged.etags
+
+
 async def commit_patch(
     session: AsyncSession,
     upload_id: str,
     *,
     start: int,
-    end: int,
+    staged: Staged,
     sniffed: SniffResult | None,
     new_length: int | None,
     settings: Settings,
 ) -> Committed:
-    """One commit per PATCH: the new offset (bytes already fsync'ed), byte-derived asset fields,
+    """One commit per PATCH: the new offset (bytes already durable), byte-derived asset fields,
     and, when the last byte is in, completion with exactly one `assets.prepare`."""
     upload = await repo.get(session, upload_id, for_update=True)
     if upload is None or upload.state != "active" or upload.offset != start:
         raise OffsetMismatch("The upload changed while this request was writing.")
     if new_length is not None:
         upload.length = new_length
-    upload.offset = end
+    _record_staged(upload, staged)
     upload.expires_at = _expiry(settings)
     asset = await asset_of(session, upload)
     if asset is not None and sniffed is not None:
         assets.record_sniff(asset, sniffed)
-    return await _maybe_complete(session, upload, asset)
+    return await _maybe_complete(session, upload, asset, staged)
 
 
-async def _maybe_complete(session: AsyncSession, upload: Upload, asset: Asset | None) -> Committed:
+async def _maybe_complete(
+    session: AsyncSession, upload: Upload, asset: Asset | None, staged: Staged
+) -> Committed:
     completed = upload.length is not None and upload.offset == upload.length
     source_key = None
     if completed:
         upload.state = "complete"
         upload.completed_at = utcnow()
         if asset is not None:
-            await assets.mark_uploaded(session, asset, upload.offset)
+            assembled_at = staged.key if staged.assembled else None
+            await assets.mark_uploaded(session, asset, upload.offset, storage_key=assembled_at)
             source_key = asset.storage_key
     await session.flush()
     return Committed(
@@ -351,30 +363,37 @@ async def _maybe_complete(session: AsyncSession, upload: Upload, asset: Asset | 
 
 
 async def commit_final(
-    session: AsyncSession, upload_id: str, *, sniffed: SniffResult | None, settings: Settings
+    session: AsyncSession,
+    upload_id: str,
+    *,
+    staged: Staged,
+    sniffed: SniffResult | None,
+    settings: Settings,
 ) -> Committed:
     """The concatenated bytes are durable: the final upload is complete, the parts are spent."""
     upload = await repo.get(session, upload_id, for_update=True)
     if upload is None or upload.state != "active" or upload.length is None:
         raise OffsetMismatch("The upload changed while it was being concatenated.")
-    upload.offset = upload.length
+    _record_staged(upload, staged)
     await repo.set_state(session, upload.parts or [], "consumed")
     asset = await asset_of(session, upload)
     if asset is not None and sniffed is not None:
         assets.record_sniff(asset, sniffed)
-    return await _maybe_complete(session, upload, asset)
+    return await _maybe_complete(session, upload, asset, staged)
 
 
 # ---------------------------------------------------------------------------------------------
 # Termination and expiry
 
 
-async def terminate(session: AsyncSession, upload_id: str, *, soft_delete_asset: bool) -> None:
+async def terminate(
+    session: AsyncSession, upload_id: str, *, soft_delete_asset: bool
+) -> StagedRef | None:
     """Cancel: the upload becomes a tombstone; its asset is removed (/v1) or soft-deleted
-    (/api/v1). Idempotent."""
+    (/api/v1). Idempotent. Returns where its staged bytes are, for the caller to drop."""
     upload = await repo.get(session, upload_id, for_update=True)
     if upload is None or upload.state == "cancelled":
-        return
+        return None
     upload.state = "cancelled"
     asset = await asset_of(session, upload)
     if asset is not None:
@@ -383,26 +402,27 @@ async def terminate(session: AsyncSession, upload_id: str, *, soft_delete_asset:
         else:
             await assets.remove(session, asset)
     await session.flush()
+    return StagedRef.of(upload)
 
 
-async def sweep(session: AsyncSession, settings: Settings) -> list[str]:
+async def sweep(session: AsyncSession, settings: Settings) -> list[StagedRef]:
     """Expired unfinished uploads (and their never-finished assets), uploads whose asset was
     deleted, and presigned assets never confirmed within the upload expiry (their PUT bytes go
-    too). Returns the ids whose staged bytes can go."""
-    swept: list[str] = []
+    too). Returns where the staged bytes that can go are."""
+    swept: list[StagedRef] = []
     for upload in await repo.expired_active(session, utcnow()):
         if upload.state == "complete":  # a spare concatenation part nobody used
             upload.state = "consumed"
-            swept.append(upload.id)
+            swept.append(StagedRef.of(upload))
             continue
         upload.state = "expired"
         asset = await asset_of(session, upload)
         if asset is not None and asset.state == "pending_upload":
             await assets.remove(session, asset)
-        swept.append(upload.id)
+        swept.append(StagedRef.of(upload))
     for upload in await repo.orphaned_active(session):
         upload.state = "cancelled"
-        swept.append(upload.id)
+        swept.append(StagedRef.of(upload))
     abandoned_before = utcnow() - timedelta(hours=settings.upload_expiry_hours)
     for asset in await repo.abandoned_presigned(session, abandoned_before):
         await assets.remove(session, asset)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import anyio
 
-from roughy.assets.service import staging_dir
 from roughy.jobs import JobContext, job
-from roughy.uploads import service
+from roughy.uploads import service, transfer
+from roughy.uploads.staging import LocalStaging
 
 log = logging.getLogger(__name__)
 ORPHAN_GRACE_SECONDS = 3600
@@ -25,13 +25,22 @@ def _staged_files(directory: Path) -> list[Path]:
 
 @job("uploads.sweep", queue="io", periodic_cron="*/5 * * * *")
 async def sweep(ctx: JobContext) -> None:
-    """Expire unfinished uploads past Upload-Expires (their pending assets go too), and delete
-    staged files whose upload is finished, cancelled, expired or gone."""
+    """Expire unfinished uploads past Upload-Expires (their pending assets go too) and drop their
+    staged bytes (S3: abort their multipart uploads); on local staging, also files whose upload
+    is finished, cancelled, expired or gone."""
     async with ctx.transaction() as session:
         swept = await service.sweep(session, ctx.settings)
-    directory = staging_dir(ctx.settings)
-    for upload_id in swept:
-        (directory / f"{upload_id}.part").unlink(missing_ok=True)
+    for ref in swept:
+        await transfer.discard(ctx.runtime, ref)
+    removed = 0
+    staging = transfer.staging(ctx.runtime)
+    if isinstance(staging, LocalStaging):
+        removed = await _sweep_local_orphans(ctx, staging.directory)
+    if swept or removed:
+        log.info("uploads swept", extra={"expired": len(swept), "orphan_files": removed})
+
+
+async def _sweep_local_orphans(ctx: JobContext, directory: Path) -> int:
     files = await anyio.to_thread.run_sync(_staged_files, directory)
     candidates = {p.name.split(".", 1)[0]: p for p in files if p.suffix == ".part"}
     async with ctx.transaction() as session:
@@ -54,5 +63,4 @@ async def sweep(ctx: JobContext) -> None:
         ):
             path.unlink(missing_ok=True)
             removed += 1
-    if swept or removed:
-        log.info("uploads swept", extra={"expired": len(swept), "orphan_files": removed})
+    return removed

@@ -4,194 +4,56 @@ The order inside one PATCH is what makes the upload trustworthy:
 1. everything that can reject the request (auth, headers, ownership, offset) ran already, before
    a single body byte was read;
 2. the writer lock is taken (or the stale writer is asked to stop; else 423 + Retry-After);
-3. the committed offset is re-read under the lock and the `.part` file truncated to it, so bytes
-   written but never committed (a crash, a killed process) can never be advertised or kept;
-4. the body is appended straight to the file as it arrives (memory stays flat; no database work
-   per chunk), with an idle timeout and the stop signal armed;
-5. fdatasync, then one transaction commits the new offset (and, when complete, defers exactly one
-   `assets.prepare`), then the lock is released and the offset reported.
-A client that disconnects mid-body keeps what arrived: it is synced and committed like a success.
+3. the committed offset is re-read under the lock and staging resumes there, so bytes written but
+   never committed (a crash, a killed process) can never be advertised or kept;
+4. the body streams into staging as it arrives (memory stays flat; no database work per chunk),
+   with an idle timeout and the stop signal armed (`uploads.body`);
+5. staging makes it durable (fdatasync, or S3 parts + tail object; the last request assembles
+   the upload), then one transaction commits the new offset (and, when complete, defers exactly
+   one `assets.prepare`), then the lock is released and the offset reported.
+A client that disconnects mid-body keeps what arrived: it is made durable and committed like a
+success. When storage fails mid-body, what is durable is committed and the client is told to
+retry (503 with the offset).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import anyio
-from starlette.types import Message
 
 from roughy.assets import service as assets
 from roughy.auth.models import User
-from roughy.engine.probe import SniffResult, sniff
-from roughy.errors import BadRequest, RoughyError
+from roughy.engine.probe import SNIFF_BYTES, sniff
+from roughy.errors import BadRequest
 from roughy.jobs import Runtime
+from roughy.storage import keys
 from roughy.uploads import service
+from roughy.uploads.body import HeadSniffer, Receive, StopSignal, receive_into
 from roughy.uploads.errors import (
-    ChecksumMismatch,
     ChunkTooLarge,
     FinalUploadPatch,
     NotMedia,
     OffsetMismatch,
     RequestTimedOut,
-    UploadBusy,
     UploadComplete,
     UploadNotFound,
     WriterReplaced,
 )
-from roughy.uploads.lock import WriterLock
+from roughy.uploads.lock import writer_lock
 from roughy.uploads.models import Upload
 from roughy.uploads.service import Committed
+from roughy.uploads.staging import LocalSink, StagedRef, Staging, staging_for
 from roughy.uploads.tus import Checksum
 
 log = logging.getLogger(__name__)
 
-Receive = Callable[[], Awaitable[Message]]
-SNIFF_BYTES = 4096
-_RESCHEDULE_EVERY = 0.25
-Ending = Literal["complete", "disconnect", "stopped", "idle"]
 
-
-class StopSignal:
-    """Set by the lock listener when a newer request wants this upload: ends the body loop."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._deadline: asyncio.Timeout | None = None
-
-    def arm(self, deadline: asyncio.Timeout) -> None:
-        self._deadline = deadline
-        if self.requested:
-            deadline.reschedule(asyncio.get_running_loop().time())
-
-    def disarm(self) -> None:
-        self._deadline = None
-
-    def trigger(self) -> None:
-        self.requested = True
-        if self._deadline is not None:
-            self._deadline.reschedule(asyncio.get_running_loop().time())
-
-
-@dataclass
-class Received:
-    written: int
-    ending: Ending
-    sniffed: SniffResult | None
-    error: RoughyError | None
-
-
-def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-async def receive_into(
-    path: Path,
-    start: int,
-    receive: Receive,
-    *,
-    limit: int,
-    sniff: bool,
-    checksum: Checksum | None,
-    idle_timeout: float,
-    stop: StopSignal,
-) -> Received:
-    """Append the request body to `path` at `start` (after truncating it there). On any error the
-    file is truncated back to `start`; otherwise what was written is fdatasync'ed."""
-    loop = asyncio.get_running_loop()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        os.ftruncate(fd, start)
-        os.lseek(fd, start, os.SEEK_SET)
-        hasher = checksum.hasher() if checksum is not None else None
-        head: bytearray | None = bytearray() if sniff else None
-        head_target = max(1, min(SNIFF_BYTES, limit))
-        written = 0
-        ending: Ending = "complete"
-        sniffed: SniffResult | None = None
-        error: RoughyError | None = None
-        try:
-            async with asyncio.timeout(idle_timeout) as deadline:
-                armed_at = loop.time()
-                stop.arm(deadline)
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        ending = "disconnect"
-                        break
-                    chunk: bytes = message.get("body", b"")
-                    if chunk:
-                        pending = len(head) if head is not None else 0
-                        if written + pending + len(chunk) > limit:
-                            error = ChunkTooLarge()
-                            break
-                        if hasher is not None:
-                            hasher.update(chunk)
-                        if head is None:
-                            _write_all(fd, chunk)
-                            written += len(chunk)
-                        else:
-                            head += chunk
-                            if len(head) >= head_target:
-                                sniffed, error = _judge_head(bytes(head))
-                                if error is not None:
-                                    break
-                                _write_all(fd, head)
-                                written += len(head)
-                                head = None
-                    if not message.get("more_body", False):
-                        break
-                    now = loop.time()
-                    if now - armed_at > _RESCHEDULE_EVERY:  # not per 64 KiB chunk: cheap enough
-                        deadline.reschedule(now + idle_timeout)
-                        armed_at = now
-        except TimeoutError:
-            ending = "stopped" if stop.requested else "idle"
-        finally:
-            stop.disarm()
-        if error is None and head:
-            if ending == "complete":
-                if len(head) < assets.MIN_UPLOAD_BYTES:
-                    error = BadRequest("The first PATCH must carry at least 64 bytes.")
-                else:
-                    sniffed, error = _judge_head(bytes(head))
-                    if error is None:
-                        _write_all(fd, head)
-                        written += len(head)
-            # otherwise too little arrived to judge the format: keep nothing
-        if error is None and hasher is not None and checksum is not None:
-            if ending != "complete":
-                written = 0  # an unfinished chunk cannot be verified: discard it
-                os.ftruncate(fd, start)
-            elif hasher.digest() != checksum.digest:
-                error = ChecksumMismatch()
-        if error is not None:
-            os.ftruncate(fd, start)
-            written = 0
-        elif written:
-            await anyio.to_thread.run_sync(os.fdatasync, fd)
-        return Received(written=written, ending=ending, sniffed=sniffed, error=error)
-    finally:
-        os.close(fd)
-
-
-def _judge_head(head: bytes) -> tuple[SniffResult | None, RoughyError | None]:
-    """Every surface refuses non-media on its first bytes, so nothing else is ever stored."""
-    found = sniff(head[:SNIFF_BYTES])
-    if found is None:
-        return None, NotMedia()
-    return found, None
+def staging(runtime: Runtime) -> Staging:
+    return staging_for(runtime.settings, runtime.storage)
 
 
 @dataclass(frozen=True)
@@ -209,19 +71,18 @@ def _offset_headers(offset: int) -> dict[str, str]:
     return {"Upload-Offset": str(offset)}
 
 
-async def _move_into_storage(runtime: Runtime, key: str, staged: Path) -> None:
-    def move() -> None:
-        if staged.exists():
-            runtime.storage.put_file(key, staged, move=True)
+@dataclass(frozen=True)
+class _Plan:
+    upload: Upload
+    limit: int
+    length: int | None
+    new_length: int | None
+    sniff_first: bool
+    target_key: Callable[[HeadSniffer], str]
 
-    try:
-        await anyio.to_thread.run_sync(move)
-    except FileNotFoundError:
-        pass  # the prepare job got there first (it moves staged bytes itself when needed)
 
-
-async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Receive) -> Committed:
-    settings = runtime.settings
+async def _plan(runtime: Runtime, user: User, request: PatchRequest) -> _Plan | Committed:
+    """Everything that can refuse the PATCH, before the lock and before any body byte."""
     async with runtime.db.transaction() as session:
         upload = await service.require_upload(session, user.id, request.upload_id, request.surface)
         if upload.kind == "final":
@@ -240,13 +101,25 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
         if request.content_length is not None and request.content_length > limit:
             raise ChunkTooLarge()
         asset = await service.asset_of(session, upload)
-        sniff_first = service.needs_sniff(upload, asset)
+    sniff_first = service.needs_sniff(upload, asset)
 
-    lock = WriterLock(runtime.db.url, request.upload_id)
-    if not await lock.acquire(settings.upload_lock_wait_seconds):
-        raise UploadBusy(retry_after=max(1, round(settings.upload_lock_wait_seconds)))
-    staged = assets.staging_path(settings, request.upload_id)
-    try:
+    def target_key(sniffer: HeadSniffer) -> str:
+        if asset is None:
+            return keys.upload_data(upload.id)
+        return assets.planned_source_key(asset, sniffer.found)
+
+    return _Plan(upload, limit, length, new_length, sniff_first, target_key)
+
+
+async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Receive) -> Committed:
+    settings = runtime.settings
+    plan = await _plan(runtime, user, request)
+    if isinstance(plan, Committed):
+        return plan
+    store = staging(runtime)
+    async with writer_lock(
+        runtime.db.url, request.upload_id, settings.upload_lock_wait_seconds
+    ) as lock:
         async with runtime.db.transaction() as session:
             upload = await service.require_upload(
                 session, user.id, request.upload_id, request.surface
@@ -257,12 +130,13 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
                 raise UploadComplete(headers=_offset_headers(upload.offset))
         stop = StopSignal()
         await lock.listen(stop.trigger)
+        sniffer = HeadSniffer(plan.sniff_first, plan.limit)
         received = await receive_into(
-            staged,
-            request.offset,
+            store.sink(upload, lambda: plan.target_key(sniffer)),
             receive,
-            limit=limit,
-            sniff=sniff_first,
+            sniffer=sniffer,
+            limit=plan.limit,
+            length=plan.length,
             checksum=request.checksum,
             idle_timeout=settings.upload_idle_timeout_seconds,
             stop=stop,
@@ -270,13 +144,9 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
         if isinstance(received.error, NotMedia):
             async with runtime.db.transaction() as session:
                 await service.terminate(session, request.upload_id, soft_delete_asset=False)
-            with contextlib.suppress(FileNotFoundError):
-                staged.unlink()
+            await store.discard(StagedRef.of(upload))
             raise received.error
-        if received.error is not None:
-            received.error.headers.setdefault("Upload-Offset", str(request.offset))
-            raise received.error
-        if received.written == 0 and new_length is None:
+        if received.staged.offset == request.offset and plan.new_length is None:
             committed = Committed(upload.offset, upload.length, upload.expires_at, False, None)
         else:
             async with runtime.db.transaction() as session:
@@ -284,15 +154,16 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
                     session,
                     request.upload_id,
                     start=request.offset,
-                    end=request.offset + received.written,
+                    staged=received.staged,
                     sniffed=received.sniffed,
-                    new_length=new_length,
+                    new_length=plan.new_length,
                     settings=settings,
                 )
-    finally:
-        await lock.release()
-    if committed.completed and committed.source_key is not None:
-        await _move_into_storage(runtime, committed.source_key, staged)
+    if committed.completed:
+        await store.settle(request.upload_id, committed.source_key)
+    if received.error is not None:
+        received.error.headers.setdefault("Upload-Offset", str(committed.offset))
+        raise received.error
     if received.ending == "stopped":
         raise WriterReplaced(headers=_offset_headers(committed.offset))
     if received.ending == "idle":
@@ -300,21 +171,13 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
     return committed
 
 
+async def discard(runtime: Runtime, ref: StagedRef) -> None:
+    """The staged bytes of a terminated or expired upload (S3: its multipart upload too)."""
+    await staging(runtime).discard(ref)
+
+
 # ---------------------------------------------------------------------------------------------
 # Concatenation
-
-
-def _concatenate(sources: list[Path], target: Path) -> bytes:
-    """Copy the parts into `target` (kernel-side where possible), fsync; return its head."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        for source in sources:
-            with source.open("rb") as handle:
-                shutil.copyfileobj(handle, out, 8 << 20)
-        out.flush()
-        os.fdatasync(out.fileno())
-    with target.open("rb") as handle:
-        return handle.read(SNIFF_BYTES)
 
 
 async def concatenate(
@@ -322,29 +185,26 @@ async def concatenate(
 ) -> Committed:
     """Build a final upload from its (complete) parts, then complete it like a last PATCH."""
     settings = runtime.settings
-    lock = WriterLock(runtime.db.url, final.id)
-    if not await lock.acquire(settings.upload_lock_wait_seconds):
-        raise UploadBusy(retry_after=max(1, round(settings.upload_lock_wait_seconds)))
-    staged = assets.staging_path(settings, final.id)
-    sources = [assets.staging_path(settings, part.id) for part in parts]
-    try:
-        head = await anyio.to_thread.run_sync(_concatenate, sources, staged)
+    store = staging(runtime)
+    async with writer_lock(runtime.db.url, final.id, settings.upload_lock_wait_seconds):
+        head = await store.head(StagedRef.of(parts[0]), SNIFF_BYTES) if parts else b""
         found = sniff(head)
         if found is None:
             async with runtime.db.transaction() as session:
                 await service.terminate(session, final.id, soft_delete_asset=False)
-            staged.unlink(missing_ok=True)
             raise NotMedia()
         async with runtime.db.transaction() as session:
+            asset = await service.asset_of(session, final)
+        target = (
+            keys.upload_data(final.id) if asset is None else assets.planned_source_key(asset, found)
+        )
+        staged = await store.concatenate(final, parts, target)
+        async with runtime.db.transaction() as session:
             committed = await service.commit_final(
-                session, final.id, sniffed=found, settings=settings
+                session, final.id, staged=staged, sniffed=found, settings=settings
             )
-    finally:
-        await lock.release()
-    for source in sources:
-        source.unlink(missing_ok=True)
     if committed.source_key is not None:
-        await _move_into_storage(runtime, committed.source_key, staged)
+        await store.settle(final.id, committed.source_key)
     return committed
 
 
@@ -359,7 +219,8 @@ def put_staging_path(runtime: Runtime, asset_id: str) -> Path:
 async def presigned_put(
     runtime: Runtime, asset_id: str, receive: Receive, content_length: int | None
 ) -> None:
-    """Store the PUT body as the asset's source (it stays pending_upload until confirm)."""
+    """Local storage's stand-in for a PUT to the bucket: store the body where the asset's
+    presigned upload lands (it stays pending_upload until confirm)."""
     settings = runtime.settings
     if content_length is not None:
         assets.check_upload_length(content_length)
@@ -369,35 +230,32 @@ async def presigned_put(
             raise UploadNotFound("This upload URL no longer points at an asset.")
         if asset.state != "pending_upload":
             raise UploadComplete("The asset was already confirmed.")
-    lock = WriterLock(runtime.db.url, asset_id)
-    if not await lock.acquire(settings.upload_lock_wait_seconds):
-        raise UploadBusy(retry_after=max(1, round(settings.upload_lock_wait_seconds)))
-    staged = put_staging_path(runtime, asset_id)
-    try:
-        received = await receive_into(
-            staged,
-            0,
-            receive,
-            limit=assets.MAX_UPLOAD_BYTES,
-            sniff=True,
-            checksum=None,
-            idle_timeout=settings.upload_idle_timeout_seconds,
-            stop=StopSignal(),
-        )
-        if received.error is not None:
-            raise received.error
-        if received.ending != "complete" or received.written < assets.MIN_UPLOAD_BYTES:
-            staged.unlink(missing_ok=True)
-            raise BadRequest("The upload was incomplete or below 64 bytes; PUT the file again.")
-        async with runtime.db.transaction() as session:
-            asset = await assets.load(session, asset_id, for_update=True)
-            if asset is None or asset.state != "pending_upload":
-                raise UploadComplete("The asset changed during the upload.")
-            if received.sniffed is not None:
-                assets.record_sniff(asset, received.sniffed)
-            asset.upload_length = received.written
-            key = assets.source_key(asset)
-            await anyio.to_thread.run_sync(lambda: runtime.storage.put_file(key, staged, move=True))
-    finally:
-        staged.unlink(missing_ok=True)
-        await lock.release()
+    path = put_staging_path(runtime, asset_id)
+    async with writer_lock(runtime.db.url, asset_id, settings.upload_lock_wait_seconds):
+        try:
+            sniffer = HeadSniffer(True, assets.MAX_UPLOAD_BYTES)
+            received = await receive_into(
+                LocalSink(path, 0),
+                receive,
+                sniffer=sniffer,
+                limit=assets.MAX_UPLOAD_BYTES,
+                length=None,
+                checksum=None,
+                idle_timeout=settings.upload_idle_timeout_seconds,
+                stop=StopSignal(),
+            )
+            if received.error is not None:
+                raise received.error
+            size = received.staged.offset
+            if received.ending != "complete" or size < assets.MIN_UPLOAD_BYTES:
+                raise BadRequest("The upload was incomplete or below 64 bytes; PUT the file again.")
+            async with runtime.db.transaction() as session:
+                asset = await assets.load(session, asset_id, for_update=True)
+                if asset is None or asset.state != "pending_upload":
+                    raise UploadComplete("The asset changed during the upload.")
+                key = assets.presigned_upload_key(asset)
+                await anyio.to_thread.run_sync(
+                    lambda: runtime.storage.put_file(key, path, move=True)
+                )
+        finally:
+            path.unlink(missing_ok=True)
