@@ -11,6 +11,7 @@ from types import TracebackType
 
 import boto3
 import httpx
+from pydantic import SecretStr
 
 from roughy.config import S3Settings
 from support import free_port
@@ -59,7 +60,7 @@ def s3_config(endpoint: str, bucket: str) -> S3Settings:
         endpoint_url=endpoint,
         region="us-east-1",
         access_key_id=ACCESS_KEY,
-        secret_access_key=SECRET_KEY,
+        secret_access_key=SecretStr(SECRET_KEY),
         addressing_style="path",
     )
 

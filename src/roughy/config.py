@@ -24,7 +24,7 @@ class S3Settings(BaseModel):
     endpoint_url: str | None = None
     region: str | None = None
     access_key_id: str | None = None
-    secret_access_key: str | None = None
+    secret_access_key: SecretStr | None = None
     addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
 

@@ -46,7 +46,9 @@ def s3_client(config: S3Settings) -> Any:
         endpoint_url=config.endpoint_url,
         region_name=config.region or "us-east-1",
         aws_access_key_id=config.access_key_id,
-        aws_secret_access_key=config.secret_access_key,
+        aws_secret_access_key=(
+            config.secret_access_key.get_secret_value() if config.secret_access_key else None
+        ),
         config=Config(
             s3={"addressing_style": config.addressing_style},
             signature_version="s3v4",
