@@ -29,16 +29,27 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("roughy-data")
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def fresh_database(name: str) -> Iterator[str]:
+    """A new, migrated database on the run's embedded cluster (dropped afterwards)."""
     cluster_dir = Path(os.environ.get("ROUGHY_TEST_PG_DIR", "/tmp/roughy-test-pg"))
     admin_url = start_embedded_cluster(cluster_dir, database="postgres")
-    drop_database(admin_url, TEST_DATABASE)
-    ensure_database(admin_url, TEST_DATABASE)
-    url = admin_url.replace("/postgres?", f"/{TEST_DATABASE}?")
+    drop_database(admin_url, name)
+    ensure_database(admin_url, name)
+    url = admin_url.replace("/postgres?", f"/{name}?")
     upgrade_database(url)
     yield url
-    drop_database(admin_url, TEST_DATABASE)
+    drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    yield from fresh_database(TEST_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def s3_database_url() -> Iterator[str]:
+    """The S3 stack's own database: its worker must never take the local stack's jobs."""
+    yield from fresh_database(f"{TEST_DATABASE}_s3")
 
 
 @pytest.fixture(scope="session")
@@ -68,11 +79,15 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def s3_settings(
-    local_settings: Settings, s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+    local_settings: Settings,
+    s3_database_url: str,
+    s3_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
-    """The same database and secret, but every byte in a bucket and no shared data dir."""
+    """The same secret, but every byte in a bucket, and no shared data dir or database."""
     return local_settings.model_copy(
         update={
+            "database_url": s3_database_url,
             "storage_backend": "s3",
             "s3": make_bucket(s3_endpoint, "roughy-tests"),
             "data_dir": tmp_path_factory.mktemp("roughy-s3-data"),
@@ -88,7 +103,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    backends = getattr(metafunc.module, "BACKENDS", None)
+    """`@pytest.mark.backends("local")` narrows a test of such a module (e.g. one that looks at
+    local staging files)."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    backends = marker.args if marker else getattr(metafunc.module, "BACKENDS", None)
     if backends and "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", backends, indirect=True)
 
@@ -168,7 +186,7 @@ async def local_runtime(local_settings: Settings, database_url: str) -> AsyncIte
 
 
 @pytest.fixture(scope="session")
-async def s3_runtime(s3_settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
+async def s3_runtime(s3_settings: Settings) -> AsyncIterator[Runtime]:
     rt = build_runtime(s3_settings, migrate=False)
     yield rt
     await rt.db.dispose()

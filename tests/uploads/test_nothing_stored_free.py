@@ -12,10 +12,11 @@ from sqlalchemy import update
 from tuskit import OFFSET_CT, new_asset, tus_headers, upload_row, wait_state
 
 from roughy.assets.models import Asset
-from roughy.assets.service import asset_prefix, staging_path
+from roughy.assets.service import staging_path
 from roughy.jobs import JobContext, Runtime
 from roughy.jobs.registry import run_registered
 from roughy.kit.clock import utcnow
+from roughy.storage.keys import asset_prefix
 from support import Account, create_account, make_media, make_tone_audio, wait_until
 
 RESUMABLE = "/api/v1/assets/upload-resumable"

@@ -365,7 +365,7 @@ async def fail(session: AsyncSession, asset_id: str, *, code: str, message: str)
         session,
         "storage.delete_prefix",
         queue="io",
-        prefix=asset_prefix(asset.project_id, asset.id),
+        prefix=keys.asset_prefix(asset.project_id, asset.id),
     )
     await webhooks.emit(
         session,
