@@ -6,6 +6,7 @@ file and fsyncs it. Prints both rates, the ratio (goal >= 0.8) and the Roughy se
 (VmHWM; goal < 200 MB). The final line is the ratio.
 
     .venv/bin/python bench/upload_throughput.py [--size-mib 1024] [--rounds 3]
+    .venv/bin/python bench/upload_throughput.py --storage s3   (see bench/upload_s3.py)
 """
 
 from __future__ import annotations
@@ -207,12 +208,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3, help="best of N for each server")
+    parser.add_argument("--storage", choices=("local", "s3"), default="local")
     parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
         run_sink(args.port, args.dir)
+        return
+    if args.storage == "s3":
+        from upload_s3 import run
+
+        run(args.size_mib, args.rounds)
         return
 
     size = args.size_mib * MIB

@@ -119,10 +119,10 @@ def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
 class LiveServer:
     """uvicorn in a thread with its own event loop, serving the real application."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, with_worker: bool = True) -> None:
         self.settings = settings
         config = uvicorn.Config(
-            create_app(settings, with_worker=True),
+            create_app(settings, with_worker=with_worker),
             host="127.0.0.1",
             port=settings.port,
             log_level="warning",

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 from sqlalchemy import select, update
 from tuskit import asset_row, new_asset, new_project, tuspy_upload, wait_state
 
@@ -165,6 +166,7 @@ async def test_unpaid_assets_are_purged_after_30_days(
     await wait_until(bytes_gone, timeout=20)
 
 
+@pytest.mark.backends("local", "s3")
 async def test_delete_removes_rows_and_bytes(
     client: httpx.AsyncClient,
     account: Account,

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import opentimelineio as otio
+import pytest
 import v1_seed
 from sqlalchemy import func, select
 from v1_seed import seed_asset
@@ -33,6 +34,7 @@ async def wait_cut(client: httpx.AsyncClient, account: Account, cut_id: str) -> 
     return seen
 
 
+@pytest.mark.backends("local", "s3")
 async def test_cut_is_idempotent_and_exposes_its_plan(
     client: httpx.AsyncClient, runtime: Runtime, account: Account, talking_head: Path
 ) -> None:

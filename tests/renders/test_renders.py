@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from v1_seed import seed_asset
 
@@ -58,6 +59,7 @@ async def download(client: httpx.AsyncClient, url: str, path: Path) -> Path:
     return path
 
 
+@pytest.mark.backends("local", "s3")
 async def test_render_cut_to_video_and_audio(
     client: httpx.AsyncClient,
     runtime: Runtime,

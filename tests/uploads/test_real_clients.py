@@ -27,6 +27,8 @@ from tuskit import (
 from roughy.jobs import Runtime
 from support import Account, make_tone_video, wait_until
 
+BACKENDS = ("local", "s3")
+
 needs_node = pytest.mark.skipif(
     not node_available(), reason="node or tests/js/node_modules missing (run make setup)"
 )

@@ -11,6 +11,8 @@ from tuskit import new_asset, sha256_file, stored_sha256, tuspy_upload, wait_sta
 from roughy.jobs import Runtime
 from support import Account, make_tone_audio, make_tone_video
 
+BACKENDS = ("local", "s3")
+
 
 async def test_create_upload_with_tuspy_and_reach_ready(
     client: httpx.AsyncClient, account: Account, runtime: Runtime, tmp_path: Path

@@ -16,9 +16,10 @@ from rich.console import Console
 
 from roughy.api import create_app
 from roughy.api.logging import configure_logging
-from roughy.bootstrap import build_runtime
+from roughy.bootstrap import build_runtime, build_storage
 from roughy.cli import admin
-from roughy.config import load_settings
+from roughy.config import Settings, load_settings
+from roughy.storage.s3 import StorageMisconfigured
 from roughy.worker import run_worker
 
 app = typer.Typer(
@@ -78,6 +79,15 @@ def stop_on_sigterm_like_ctrl_c() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
+def require_storage(settings: Settings) -> None:
+    """Stop at once, with the reason, when the bucket is missing or refuses the credentials."""
+    try:
+        build_storage(settings)
+    except StorageMisconfigured as exc:
+        console.print(f"[red]Cannot start:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default ROUGHY_HOST or 127.0.0.1)."),
@@ -90,6 +100,7 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     configure_logging(settings.log_level)
+    require_storage(settings)
     console.print(banner(settings.base_url, roughy_command()), highlight=False, soft_wrap=True)
     stop_on_sigterm_like_ctrl_c()
     uvicorn.run(
@@ -109,6 +120,7 @@ def worker(
     """Run a job worker."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    require_storage(settings)
     stop_on_sigterm_like_ctrl_c()
     runtime = build_runtime(settings)
     try:

@@ -256,17 +256,29 @@ class S3Sink:
             return await self.salvage()
         durable = len(self.etags) * PART_SIZE + len(self.buffer)
         if last:
-            await self._upload(bytes(self.buffer))  # the last part may be of any size
-            key, multipart_id = await self._ensure_multipart()
-            await anyio.to_thread.run_sync(
-                self.storage.complete_multipart, key, multipart_id, self.etags
-            )
+            await self._assemble()
             return self._staged(durable, assembled=True)
         if len(self.buffer) and durable > self.start:
             tail = keys.upload_tail(self.upload_id, len(self.etags) + 1)
             data = bytes(self.buffer)
             await anyio.to_thread.run_sync(self.storage.put_bytes, tail, data)
         return self._staged(max(durable, self.start))
+
+    async def _assemble(self) -> None:
+        """The buffer becomes the last part (of any size), then the store joins the parts. Until
+        that succeeds the short part is not counted: a salvage counts full parts only."""
+        key, multipart_id = await self._ensure_multipart()
+        etags = list(self.etags)
+        if self.buffer or not etags:
+            data = bytes(self.buffer)
+            number = len(etags) + 1
+            etags.append(
+                await anyio.to_thread.run_sync(
+                    self.storage.upload_part, key, multipart_id, number, data
+                )
+            )
+        await anyio.to_thread.run_sync(self.storage.complete_multipart, key, multipart_id, etags)
+        self.etags = etags
 
     async def salvage(self) -> Staged:
         with contextlib.suppress(Exception):
