@@ -146,6 +146,13 @@ class S3Storage:
         with _translated(key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
 
+    def list_keys(self, prefix: str) -> list[str]:
+        with _translated(prefix):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
     def delete_prefix(self, prefix: str) -> int:
         """Every object under `prefix`, 1000 per request, and any multipart upload left open."""
         deleted = 0

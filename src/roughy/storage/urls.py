@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from roughy.config import Settings
-from roughy.storage.s3 import presign_get
+from roughy.storage.s3 import presign_get, presign_put
 from roughy.storage.signing import signed_download_url
 
 
@@ -26,3 +26,10 @@ def download_url(
         filename=filename,
         ttl_seconds=ttl,
     )
+
+
+def bucket_put_url(settings: Settings, *, key: str, content_type: str, ttl: int) -> str | None:
+    """A PUT straight to the bucket (S3), or None when Roughy receives the bytes itself."""
+    if settings.storage_backend != "s3":
+        return None
+    return presign_put(settings.s3, key, content_type=content_type, ttl=ttl)

@@ -18,6 +18,7 @@ from roughy.errors import Conflict, FieldError, Unauthenticated, ValidationFaile
 from roughy.kit.clock import utcnow
 from roughy.kit.ids import new_id, parse_id
 from roughy.storage.signing import SignedFile, sign_file, verify_file_token
+from roughy.storage.urls import bucket_put_url
 from roughy.uploads import repository as repo
 from roughy.uploads.errors import (
     ConcatenationConflict,
@@ -445,7 +446,8 @@ OUTPUT_TYPES = ("rendered_video", "cut_file")
 async def open_presigned(
     session: AsyncSession, user: User, *, type: str, content_type: str | None, settings: Settings
 ) -> tuple[Asset, str, datetime]:
-    """Step 1: an asset in pending_upload and a signed PUT URL (served by Roughy) for 15 min."""
+    """Step 1: an asset in pending_upload and a signed PUT URL for 15 min: straight to the bucket
+    on S3, else served by Roughy."""
     type = legacy_type(type) or ""
     if type in OUTPUT_TYPES:
         raise Conflict(f"{type} assets are produced by pipelines and cannot be uploaded.")
@@ -464,6 +466,14 @@ async def open_presigned(
         content_type=content_type,
     )
     expires_at = utcnow() + PRESIGNED_TTL
+    direct = bucket_put_url(
+        settings,
+        key=assets.presigned_upload_key(asset),
+        content_type=content_type or "application/octet-stream",
+        ttl=int(PRESIGNED_TTL.total_seconds()),
+    )
+    if direct is not None:
+        return asset, direct, expires_at
     token = sign_file(
         settings.signing_key,
         SignedFile(

@@ -79,6 +79,10 @@ class Sink(Protocol):
 class Staging(Protocol):
     def sink(self, upload: Upload, target_key: Callable[[], str]) -> Sink: ...
 
+    async def committed(self, upload_id: str, staged: Staged) -> None:
+        """After a commit: drop what the committed offset no longer needs."""
+        ...
+
     async def settle(self, upload_id: str, key: str | None) -> None:
         """After the commit that completed an upload: put its bytes at `key` (asset uploads) and
         drop what staging kept."""
@@ -143,6 +147,9 @@ class LocalStaging:
 
     def sink(self, upload: Upload, target_key: Callable[[], str]) -> Sink:
         return LocalSink(self.path(upload.id), upload.offset)
+
+    async def committed(self, upload_id: str, staged: Staged) -> None:
+        return None
 
     async def settle(self, upload_id: str, key: str | None) -> None:
         if key is None:
@@ -306,6 +313,17 @@ class S3Staging:
             multipart_id=upload.multipart_id,
             etags=list(upload.part_etags or []),
         )
+
+    async def committed(self, upload_id: str, staged: Staged) -> None:
+        """A tail that a later part now covers is garbage once the new offset is committed."""
+        current = keys.upload_tail(upload_id, len(staged.etags or []) + 1)
+
+        def drop_stale() -> None:
+            for key in self.storage.list_keys(keys.upload_tails(upload_id)):
+                if key < current:
+                    self.storage.delete(key)
+
+        await anyio.to_thread.run_sync(drop_stale)
 
     async def settle(self, upload_id: str, key: str | None) -> None:
         await anyio.to_thread.run_sync(self.storage.delete_prefix, keys.upload_tails(upload_id))

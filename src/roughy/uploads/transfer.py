@@ -18,6 +18,7 @@ retry (503 with the offset).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from roughy.auth.models import User
 from roughy.engine.probe import SNIFF_BYTES, sniff
 from roughy.errors import BadRequest
 from roughy.jobs import Runtime
-from roughy.storage import keys
+from roughy.storage import StorageUnavailable, keys
 from roughy.uploads import service
 from roughy.uploads.body import HeadSniffer, Receive, StopSignal, receive_into
 from roughy.uploads.errors import (
@@ -161,6 +162,9 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
                 )
     if committed.completed:
         await store.settle(request.upload_id, committed.source_key)
+    elif committed.offset != request.offset and received.error is None:
+        with contextlib.suppress(StorageUnavailable):  # tidying only; the sweep gets the rest
+            await store.committed(request.upload_id, received.staged)
     if received.error is not None:
         received.error.headers.setdefault("Upload-Offset", str(committed.offset))
         raise received.error
