@@ -4,21 +4,17 @@ server (API + in-process worker) on loopback. Tests talk to it over HTTP like an
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from roughy.api import create_app
-from roughy.bootstrap import build_runtime, upgrade_database
+from roughy.bootstrap import build_runtime
 from roughy.config import Settings
 from roughy.jobs import Runtime
-from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
 from s3kit import MotoServer, make_bucket
+from stack import LiveServer, fresh_database
 from support import Account, create_account, free_port
 
 TEST_DATABASE = f"roughy_test_{os.getpid()}"
@@ -27,18 +23,6 @@ TEST_DATABASE = f"roughy_test_{os.getpid()}"
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("roughy-data")
-
-
-def fresh_database(name: str) -> Iterator[str]:
-    """A new, migrated database on the run's embedded cluster (dropped afterwards)."""
-    cluster_dir = Path(os.environ.get("ROUGHY_TEST_PG_DIR", "/tmp/roughy-test-pg"))
-    admin_url = start_embedded_cluster(cluster_dir, database="postgres")
-    drop_database(admin_url, name)
-    ensure_database(admin_url, name)
-    url = admin_url.replace("/postgres?", f"/{name}?")
-    upgrade_database(url)
-    yield url
-    drop_database(admin_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -114,41 +98,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
     return request.getfixturevalue(f"{backend}_settings")  # type: ignore[no-any-return]
-
-
-class LiveServer:
-    """uvicorn in a thread with its own event loop, serving the real application."""
-
-    def __init__(self, settings: Settings, *, with_worker: bool = True) -> None:
-        self.settings = settings
-        config = uvicorn.Config(
-            create_app(settings, with_worker=with_worker),
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, name="roughy-test-server", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

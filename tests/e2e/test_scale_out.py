@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import text
 from tusclient import client as tus_client
 
-from conftest import fresh_database
 from media import write_speech_wav
 from roughy.bootstrap import build_runtime
 from roughy.config import Settings
 from s3kit import make_bucket
+from stack import fresh_database
 from support import create_account, free_port, make_media, wait_until
 
 pytestmark = pytest.mark.slow

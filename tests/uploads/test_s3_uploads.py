@@ -15,12 +15,12 @@ import httpx
 import pytest
 from tuskit import OFFSET_CT, asset_row, new_asset, sha256_file, tus_headers, upload_row, wait_state
 
-from conftest import LiveServer
 from roughy.config import Settings
 from roughy.jobs import Runtime
 from roughy.storage import keys
 from roughy.storage.s3 import PART_SIZE, S3Storage
 from s3kit import CuttableProxy
+from stack import LiveServer
 from support import Account, create_account, free_port, make_media
 
 MIB = 1024 * 1024
