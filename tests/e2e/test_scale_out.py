@@ -27,7 +27,7 @@ from s3kit import make_bucket
 from stack import fresh_database
 from support import create_account, free_port, make_media, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _env(settings: Settings, data_dir: Path) -> dict[str, str]:
