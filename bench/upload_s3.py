@@ -65,10 +65,12 @@ def _empty_bucket(endpoint: str) -> None:
 def run(size_mib: int, rounds: int) -> None:
     from upload_throughput import (  # the local benchmark's helpers
         _runs,
+        alternate,
         free_port,
         make_account,
         make_source,
         peak_rss_mb,
+        stop_all,
         upload,
         wait_http,
     )
@@ -132,13 +134,11 @@ def run(size_mib: int, rounds: int) -> None:
         make_source(source, size_mib * MIB)
         roughy_rates: list[float] = []
         plain_rates: list[float] = []
-        for round_index in range(rounds):
-            order = [
-                lambda: roughy_rates.append(through_roughy(source)),
-                lambda: plain_rates.append(plain_multipart(endpoint, source)),
-            ]
-            for step in order if round_index % 2 == 0 else reversed(order):
-                step()
+        alternate(
+            rounds,
+            lambda: roughy_rates.append(through_roughy(source)),
+            lambda: plain_rates.append(plain_multipart(endpoint, source)),
+        )
         rss = peak_rss_mb(serve.pid)
         best_roughy, best_plain = max(roughy_rates), max(plain_rates)
         ratio = best_roughy / best_plain
@@ -152,11 +152,5 @@ def run(size_mib: int, rounds: int) -> None:
         print(f"ratio (goal >= 0.8): {ratio:.3f}")
         print(f"{ratio:.3f}")
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_all(list(reversed(processes)))
         shutil.rmtree(work, ignore_errors=True)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +200,24 @@ async def make_account(data_dir: Path) -> tuple[str, str]:
         await runtime.db.dispose()
 
 
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def alternate(rounds: int, first: Callable[[], None], second: Callable[[], None]) -> None:
+    """Run both `rounds` times, switching which goes first each round."""
+    for round_index in range(rounds):
+        order = (first, second) if round_index % 2 == 0 else (second, first)
+        for run in order:
+            run()
+
+
 def _runs(rates: list[float]) -> str:
     return ", ".join(f"{rate:.0f}" for rate in rates)
 
@@ -278,10 +296,7 @@ def main() -> None:
 
         # Alternate which server goes first, and flush pending writeback before every run, so
         # neither side pays for the other's dirty pages.
-        for round_index in range(args.rounds):
-            order = (run_sink_once, run_roughy_once)
-            for run in order if round_index % 2 == 0 else reversed(order):
-                run()
+        alternate(args.rounds, run_sink_once, run_roughy_once)
         rss = peak_rss_mb(serve.pid)
         best_roughy, best_sink = max(roughy_rates), max(sink_rates)
         ratio = best_roughy / best_sink
@@ -295,13 +310,7 @@ def main() -> None:
         print(f"ratio (goal >= 0.8): {ratio:.3f}")
         print(f"{ratio:.3f}")
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
 
 
