@@ -38,8 +38,9 @@ def _download_url(asset: Asset, settings: Settings) -> str | None:
     return url
 
 
-def upload_url(settings: Settings, upload_id: str) -> str:
-    return f"{settings.base_url}/v1/uploads/{upload_id}"
+def upload_url(settings: Settings, upload_id: str, path: str = "/v1/uploads") -> str:
+    """The one builder of tus upload URLs (`path` is the surface's)."""
+    return f"{settings.base_url}{path}/{upload_id}"
 
 
 def _summary_fields(asset: Asset) -> dict[str, Any]:

@@ -39,13 +39,15 @@ from roughy.uploads.schemas import (
     UploadUrlRequest,
     UploadUrlResponse,
 )
-from roughy.uploads.service import SURFACE_LEGACY, SURFACE_V1, Committed
+from roughy.uploads.service import Committed
 from roughy.uploads.tus import (
-    EXTENSIONS_LEGACY,
-    EXTENSIONS_V1,
-    LEGACY_MAX_CHUNK,
+    EXTENSIONS,
+    LEGACY,
     OFFSET_CONTENT_TYPE,
+    SURFACES,
+    V1,
     Concat,
+    Surface,
     capability_headers,
     expires_header,
     parse_checksum,
@@ -59,8 +61,8 @@ from roughy.uploads.tus import (
 public = APIRouter(tags=["Uploads"])
 legacy = APIRouter(tags=["assets"])
 
-V1_UPLOADS = "/v1/uploads"
-LEGACY_RESUMABLE = "/api/v1/assets/upload-resumable"
+V1_UPLOADS = V1.path
+LEGACY_RESUMABLE = LEGACY.path
 
 
 async def tus_user(
@@ -78,8 +80,7 @@ TusUser = Annotated[User, Depends(tus_user)]
 
 
 def upload_url(settings: Settings, surface: str, upload_id: str) -> str:
-    base = V1_UPLOADS if surface == SURFACE_V1 else LEGACY_RESUMABLE
-    return f"{settings.base_url}{base}/{upload_id}"
+    return assets.upload_url(settings, upload_id, SURFACES[surface].path)
 
 
 def _state_headers(upload: Upload, settings: Settings) -> dict[str, str]:
@@ -121,7 +122,7 @@ async def _patch(
     user: User,
     request: Request,
     upload_id: str,
-    surface: str,
+    surface: Surface,
     *,
     offset: int | None = None,
 ) -> Committed:
@@ -132,12 +133,12 @@ async def _patch(
             raise MalformedTusRequest("Upload-Offset is required.")
     patch = transfer.PatchRequest(
         upload_id=upload_id,
-        surface=surface,
+        surface=surface.name,
         offset=offset,
         declared_length=parse_non_negative(request.headers.get("upload-length"), "Upload-Length"),
         content_length=parse_non_negative(request.headers.get("content-length"), "Content-Length"),
         checksum=parse_checksum(request.headers.get("upload-checksum")),
-        max_request_bytes=LEGACY_MAX_CHUNK if surface == SURFACE_LEGACY else None,
+        max_request_bytes=surface.max_request_bytes,
     )
     return await transfer.patch(runtime, user, patch, request.receive)
 
@@ -157,7 +158,7 @@ def _creation_length(request: Request, concat: Concat | None) -> int | None:
 
 
 async def _create(
-    runtime: Runtime, user: User, request: Request, surface: str
+    runtime: Runtime, user: User, request: Request, surface: Surface
 ) -> tuple[Upload, Committed | None]:
     """tus creation (+ creation-with-upload, defer-length, concatenation) on either surface."""
     settings = runtime.settings
@@ -185,12 +186,12 @@ async def _create(
             upload = await service.open_partial(
                 session,
                 user,
-                surface=surface,
+                surface=surface.name,
                 length=length,
                 raw_metadata=raw_metadata,
                 settings=settings,
             )
-        elif surface == SURFACE_LEGACY:
+        elif surface.creates_assets:
             _, upload = await service.open_legacy(
                 session,
                 user,
@@ -222,10 +223,26 @@ def _created_headers(
     return headers
 
 
-async def _head(runtime: Runtime, user: User, upload_id: str, surface: str) -> Response:
+async def _head(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
     async with runtime.db.transaction() as session:
-        upload = await service.require_upload(session, user.id, upload_id, surface)
+        upload = await service.require_upload(session, user.id, upload_id, surface.name)
     return Response(status_code=200, headers=_state_headers(upload, runtime.settings))
+
+
+async def _delete(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
+    async with runtime.db.transaction() as session:
+        try:
+            upload = await service.require_upload(
+                session, user.id, upload_id, surface.name, allow_cancelled=surface.soft_deletes
+            )
+        except UploadExpired:
+            if not surface.soft_deletes:
+                raise
+            return Response(status_code=204)
+        staged = await service.terminate(session, upload.id, soft_delete_asset=surface.soft_deletes)
+    if staged is not None:
+        await transfer.discard(runtime, staged)
+    return Response(status_code=204)
 
 
 def _options(extensions: str) -> Response:
@@ -258,13 +275,13 @@ async def create_asset(
     return JSONResponse(
         detail.model_dump(mode="json"),
         status_code=201,
-        headers={"Location": upload_url(settings, SURFACE_V1, upload.id)},
+        headers={"Location": upload_url(settings, V1.name, upload.id)},
     )
 
 
 @public.options(V1_UPLOADS, status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def v1_options() -> Response:
-    return _options(EXTENSIONS_V1)
+    return _options(EXTENSIONS)
 
 
 @public.options(V1_UPLOADS + "/{upload_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
@@ -281,7 +298,7 @@ async def v1_upload_options(upload_id: str) -> Response:
 async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -> Response:
     """Concatenation only: `Upload-Concat: partial` parts, then `final;<urls>` with metadata
     `asset_id` naming the pending asset whose upload the parts become."""
-    upload, committed = await _create(runtime, user, request, SURFACE_V1)
+    upload, committed = await _create(runtime, user, request, V1)
     return Response(status_code=201, headers=_created_headers(runtime.settings, upload, committed))
 
 
@@ -291,7 +308,7 @@ async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -
     openapi_extra=TUS_OPERATION,
 )
 async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    return await _head(runtime, user, upload_id, SURFACE_V1)
+    return await _head(runtime, user, upload_id, V1)
 
 
 @public.patch(
@@ -305,7 +322,7 @@ async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respons
 async def v1_patch(
     upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
 ) -> Response:
-    committed = await _patch(runtime, user, request, upload_id, SURFACE_V1)
+    committed = await _patch(runtime, user, request, upload_id, V1)
     return Response(status_code=204, headers=_progress_headers(committed))
 
 
@@ -317,12 +334,7 @@ async def v1_patch(
 )
 async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     """Cancel the upload: the asset is removed."""
-    async with runtime.db.transaction() as session:
-        upload = await service.require_upload(session, user.id, upload_id, SURFACE_V1)
-        staged = await service.terminate(session, upload.id, soft_delete_asset=False)
-    if staged is not None:
-        await transfer.discard(runtime, staged)
-    return Response(status_code=204)
+    return await _delete(runtime, user, upload_id, V1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +343,7 @@ async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respo
 
 @legacy.options(LEGACY_RESUMABLE, status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def legacy_options() -> Response:
-    return _options(EXTENSIONS_LEGACY)
+    return _options(EXTENSIONS)
 
 
 @legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
@@ -348,7 +360,7 @@ async def legacy_session_options(session_id: str) -> Response:
 )
 async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) -> JSONResponse:
     """tus creation. Upload-Metadata: `type` (audio|video, required), `content_type`, `filename`."""
-    upload, committed = await _create(runtime, user, request, SURFACE_LEGACY)
+    upload, committed = await _create(runtime, user, request, LEGACY)
     asset: LegacyAssetSummary | None = None
     async with runtime.db.transaction() as session:
         found = await service.load(session, upload.id)
@@ -369,7 +381,7 @@ async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) ->
     openapi_extra=TUS_OPERATION,
 )
 async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    return await _head(runtime, user, session_id, SURFACE_LEGACY)
+    return await _head(runtime, user, session_id, LEGACY)
 
 
 @legacy.patch(
@@ -382,7 +394,7 @@ async def legacy_patch(
     session_id: str, request: Request, user: TusUser, runtime: RuntimeDep
 ) -> Response:
     """Append a chunk (at most 64 MiB per request)."""
-    committed = await _patch(runtime, user, request, session_id, SURFACE_LEGACY)
+    committed = await _patch(runtime, user, request, session_id, LEGACY)
     return Response(status_code=204, headers=_progress_headers(committed))
 
 
@@ -394,17 +406,7 @@ async def legacy_patch(
 )
 async def legacy_delete(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
     """Cancel the upload and soft-delete its asset. Idempotent."""
-    async with runtime.db.transaction() as session:
-        try:
-            upload = await service.require_upload(
-                session, user.id, session_id, SURFACE_LEGACY, allow_cancelled=True
-            )
-        except UploadExpired:
-            return Response(status_code=204)
-        staged = await service.terminate(session, upload.id, soft_delete_asset=True)
-    if staged is not None:
-        await transfer.discard(runtime, staged)
-    return Response(status_code=204)
+    return await _delete(runtime, user, session_id, LEGACY)
 
 
 @legacy.post("/api/v1/assets/upload-url", response_model=UploadUrlResponse)

@@ -29,10 +29,8 @@ from roughy.uploads.errors import (
 )
 from roughy.uploads.models import Upload
 from roughy.uploads.staging import Staged, StagedRef
-from roughy.uploads.tus import sanitize_filename
+from roughy.uploads.tus import LEGACY, V1, Surface, sanitize_filename
 
-SURFACE_V1 = "v1"
-SURFACE_LEGACY = "legacy"
 LEGACY_TYPES = ("audio", "video")
 _LEGACY_TYPE_ALIASES = {"audio_input": "audio", "video_input": "video"}
 
@@ -77,14 +75,12 @@ async def open_for_new_asset(
         user,
         project_id=body.project_id,
         upload_length=body.size_bytes,
-        surface=SURFACE_V1,
+        surface=V1.name,
         language=body.language,
         filename=sanitize_filename(body.filename),
     )
     await assets.require_positive_balance(session, user.id, settings)
-    upload = await _add_upload(
-        session, user, SURFACE_V1, body.size_bytes, settings, asset_id=asset.id
-    )
+    upload = await _add_upload(session, user, V1.name, body.size_bytes, settings, asset_id=asset.id)
     return asset, upload
 
 
@@ -128,13 +124,13 @@ async def open_legacy(
         user,
         project_id=await assets.default_project_id(session, user),
         upload_length=length,
-        surface=SURFACE_LEGACY,
+        surface=LEGACY.name,
         type=fields["type"],
         content_type=fields["content_type"],
         filename=fields["filename"],
     )
     upload = await _add_upload(
-        session, user, SURFACE_LEGACY, length, settings, asset_id=asset.id, metadata=raw_metadata
+        session, user, LEGACY.name, length, settings, asset_id=asset.id, metadata=raw_metadata
     )
     return asset, upload
 
@@ -207,7 +203,7 @@ async def open_final(
     session: AsyncSession,
     user: User,
     *,
-    surface: str,
+    surface: Surface,
     part_ids: tuple[str, ...],
     metadata: dict[str, str | None],
     raw_metadata: str | None,
@@ -215,12 +211,12 @@ async def open_final(
 ) -> tuple[Upload, list[Upload]]:
     """The final upload of a concatenation. On /v1 it is the pending asset's own upload (named by
     the `asset_id` metadata key); on /api/v1 it creates the asset like a classic creation."""
-    parts = await _complete_parts(session, user, surface, part_ids)
+    parts = await _complete_parts(session, user, surface.name, part_ids)
     total = sum(p.length or 0 for p in parts)
     _check_length(total)
-    if surface == SURFACE_V1:
+    if surface.final_is_pending_asset:
         target_id = metadata.get("asset_id") or ""
-        upload = await require_upload(session, user.id, target_id, surface, for_update=True)
+        upload = await require_upload(session, user.id, target_id, surface.name, for_update=True)
         if upload.kind not in ("single", "final") or upload.offset != 0:
             raise ConcatenationConflict(
                 "Only an untouched pending upload can become a concatenation."
@@ -461,7 +457,7 @@ async def open_presigned(
         user,
         project_id=await assets.default_project_id(session, user),
         upload_length=None,
-        surface=SURFACE_LEGACY,
+        surface=LEGACY.name,
         type=type,
         content_type=content_type,
     )

@@ -21,12 +21,46 @@ from roughy.uploads.errors import TUS_VERSION, MalformedTusRequest
 
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 CHECKSUM_ALGORITHMS = ("sha1", "md5", "sha256")
-EXTENSIONS_V1 = (
+EXTENSIONS = (
     "creation,creation-with-upload,creation-defer-length,termination,expiration,checksum,"
     "concatenation"
 )
-EXTENSIONS_LEGACY = EXTENSIONS_V1
 LEGACY_MAX_CHUNK = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Surface:
+    """What differs between the two tus routes; one core serves both."""
+
+    name: str
+    """Stored in `uploads.surface`: an upload is only ever served by its own surface."""
+    path: str
+    max_request_bytes: int | None
+    creates_assets: bool
+    """Classic tus creation opens an asset (/api/v1); /v1 assets come from `POST /v1/assets`."""
+    final_is_pending_asset: bool
+    """/v1: a final upload becomes the pending asset named by the `asset_id` metadata key."""
+    soft_deletes: bool
+    """DELETE soft-deletes the asset and is idempotent (/api/v1); /v1 removes it."""
+
+
+V1 = Surface(
+    "v1",
+    "/v1/uploads",
+    max_request_bytes=None,
+    creates_assets=False,
+    final_is_pending_asset=True,
+    soft_deletes=False,
+)
+LEGACY = Surface(
+    "legacy",
+    "/api/v1/assets/upload-resumable",
+    max_request_bytes=LEGACY_MAX_CHUNK,
+    creates_assets=True,
+    final_is_pending_asset=False,
+    soft_deletes=True,
+)
+SURFACES = {surface.name: surface for surface in (V1, LEGACY)}
 _METADATA_KEY = re.compile(r"^[!#-+\--~]+$")  # printable ASCII without space and comma
 
 
