@@ -286,7 +286,7 @@ async def v1_options() -> Response:
 
 @public.options(V1_UPLOADS + "/{upload_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def v1_upload_options(upload_id: str) -> Response:
-    return _options(EXTENSIONS_V1)
+    return _options(EXTENSIONS)
 
 
 @public.post(
@@ -348,7 +348,7 @@ async def legacy_options() -> Response:
 
 @legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
 async def legacy_session_options(session_id: str) -> Response:
-    return _options(EXTENSIONS_LEGACY)
+    return _options(EXTENSIONS)
 
 
 @legacy.post(
