@@ -349,3 +349,17 @@ def test_a_repeat_stamped_against_the_sentence_before_is_only_suggested() -> Non
     assert decision.removed == [None] * 5
     suggestion = decision.suggested[1]
     assert suggestion is not None and suggestion.kind is RemovalKind.STUTTER
+
+
+def test_words_whose_stamps_collapsed_are_not_cut() -> None:
+    """The decoder lost the timing (words of no duration): nothing says where to cut them."""
+    words = (
+        Word("The", 0, 200_000),
+        Word("ferry", 200_000, 500_000),
+        Word("leaves", 500_000, 800_000),
+        Word("at", 800_000, 900_000),
+        Word("noon.", 900_000, 1_300_000),
+        *(Word(t, 2_000_000, 2_000_000) for t in "Sorry, let me say that again.".split()),
+        *words_from_text("The ferry leaves at noon on Sundays.", start=3.0),
+    )
+    assert decision_for(words).removed[5:11] == [None] * 6
