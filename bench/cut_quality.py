@@ -35,6 +35,7 @@ from bench.pass_precision import Passes
 from roughy.engine.analyse import analyse
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, extract_analysis_audio, load_analysis_audio
 from roughy.engine.cutting import CutOptions
+from roughy.engine.languages import lexicon_for
 from roughy.engine.transcribe.models import (
     DEFAULT_MODEL_NAME,
     WhisperModelSpec,
@@ -217,7 +218,8 @@ def score(
 
 def hearing(meta: dict[str, Any], transcript: Transcript) -> Ear:
     """WER of the raw transcript against all that was said (fillers, retakes included), the
-    start-time error of the words it got right, and how many fillers it wrote down."""
+    start-time error of the words it got right, and how many fillers it wrote down as a
+    hesitation of the clip's language."""
     said = [s for s in meta["spans"] if s["label"] != "gap" and s["text"]]
     language = meta["language"]
     reference = [t for s in said for t in tokens(s["text"], language)]
@@ -230,11 +232,13 @@ def hearing(meta: dict[str, Any], transcript: Transcript) -> Ear:
             for n in range(a1 - a0):
                 start = heard[b0 + n][1].start_us / 1e6
                 ear.timing_errors_s.append(abs(start - truth[a0 + n][1]))
+    lexicon = lexicon_for(language)
     for span in meta["spans"]:
         if span["kind"] == "filler":
             ear.fillers += 1
             ear.fillers_heard += any(
                 span["start"] - 0.05 <= (w.start_us + w.end_us) / 2e6 <= span["end"] + 0.05
+                and lexicon.is_hesitation(w.text)
                 for w in transcript.words
             )
     return ear
@@ -285,7 +289,8 @@ def transcribe_cached(
 class SplitResult:
     ours: Score = field(default_factory=Score)
     base: Score = field(default_factory=Score)
-    ear: Ear = field(default_factory=Ear)
+    ears: dict[str, Ear] = field(default_factory=dict)
+    """By language."""
     skipped: list[str] = field(default_factory=list)
     decide_s: float = 0.0
     passes: Passes = field(default_factory=Passes)
@@ -308,7 +313,7 @@ def run_split(
         transcript, seconds = transcribe_cached(spec, wav, cache, language)
         ear = hearing(meta, transcript)
         ear.seconds, ear.audio_s = seconds, meta["duration"]
-        result.ear.add(ear)
+        result.ears.setdefault(meta["language"], Ear()).add(ear)
         started = time.perf_counter()
         script = meta["script"] if with_script else None
         doc = analyse(wav, transcript=transcript, options=options, script=script).document
@@ -367,17 +372,26 @@ def side_by_side(title: str, scores: dict[str, Score]) -> str:
     return "\n".join(lines)
 
 
-def ear_table(model: str, ears: dict[str, Ear], skipped: dict[str, list[str]]) -> str:
+def _ear_line(label: str, ear: Ear) -> str:
+    timing = np.median(ear.timing_errors_s) * 1000 if ear.timing_errors_s else float("nan")
+    return (
+        f"  {label:<14} WER {ear.errors / max(1, ear.reference):.3f}  word start error median "
+        f"{timing:3.0f} ms  filler recall {_pct(ear.fillers_heard, ear.fillers)}  language "
+        f"right {ear.language_right}/{ear.clips}  ASR "
+        f"{ear.audio_s / max(1e-9, ear.seconds):.1f}x realtime"
+    )
+
+
+def ear_table(model: str, results: dict[str, SplitResult]) -> str:
     lines = [f"ear ({model}): raw transcript vs all that was said"]
-    for split, ear in ears.items():
-        timing = np.median(ear.timing_errors_s) * 1000 if ear.timing_errors_s else float("nan")
-        note = f" (skipped {len(skipped[split])} non-English clips)" if skipped[split] else ""
-        lines.append(
-            f"  {split:<11} WER {ear.errors / max(1, ear.reference):.3f}  word start error "
-            f"median {timing:.0f} ms  filler recall {_pct(ear.fillers_heard, ear.fillers)}  "
-            f"language right {ear.language_right}/{ear.clips}  "
-            f"ASR {ear.audio_s / max(1e-9, ear.seconds):.1f}x realtime{note}"
-        )
+    for split, result in results.items():
+        total = Ear()
+        for language, ear in sorted(result.ears.items()):
+            lines.append(_ear_line(f"{split} {language}", ear))
+            total.add(ear)
+        lines.append(_ear_line(f"{split} all", total))
+        if result.skipped:
+            lines.append(f"  {split}: {len(result.skipped)} non-English clips skipped")
     return "\n".join(lines)
 
 
@@ -462,8 +476,7 @@ def main() -> None:
                            {s: r.ours for s, r in results.items()}))  # fmt: skip
         print(side_by_side("baseline loudness cutter (threshold 4%, margin 0.2s)",
                            {s: r.base for s, r in results.items()}))  # fmt: skip
-        print(ear_table(spec.name, {s: r.ear for s, r in results.items()},
-                        {s: r.skipped for s, r in results.items()}))  # fmt: skip
+        print(ear_table(spec.name, results))
         if args.passes:
             tuning = results["tuning"].passes
             print(tuning.removed.table("passes on the tuning split: removed"))
