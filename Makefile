@@ -44,7 +44,7 @@ fmt: $(STAMP)
 bench: setup
 	$(BIN)/python bench/upload_throughput.py
 	$(BIN)/python bench/render_speed.py
-	$(BIN)/python bench/cut_quality.py
+	$(BIN)/python -m bench.cut_quality
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules test-artifacts
