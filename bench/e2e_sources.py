@@ -18,7 +18,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from bench.corpus.generate import generate
+from bench.corpus.generate import VERSION, generate
 
 OUT = Path(__file__).resolve().parent / "out"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -37,8 +37,8 @@ def speech(minutes: float) -> Path:
     target = OUT / f"e2e_speech_{minutes:g}min.m4a"
     if target.exists():
         return target
-    corpus = OUT / f"corpus-{CORPUS_CLIPS}x{CORPUS_MINUTES:g}"
-    metas = generate(corpus, CORPUS_CLIPS, CORPUS_MINUTES)
+    corpus = OUT / f"corpus-v{VERSION}-{CORPUS_CLIPS}x{CORPUS_MINUTES:g}-e2e"
+    metas = generate(corpus, "tuning", CORPUS_CLIPS, CORPUS_MINUTES)
     total = sum(meta["duration"] for meta in metas)
     loops = int(minutes * 60 // total) + 1
     listing = OUT / f"e2e_speech_{minutes:g}min.txt"
