@@ -44,6 +44,7 @@ class Run:
     name: str
     media_s: float
     phases: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
     render: dict[str, Any] = field(default_factory=dict)
     drift_ms: float | None = None
     kept_s: float = 0.0
@@ -109,17 +110,28 @@ def request_cut(client: Client, asset_id: str) -> str:
         raise RuntimeError(f"cut: {response.status_code} {response.text[:300]}")
 
 
-def run_once(client: Client, project_id: str, source: Path, name: str, data_dir: Path) -> Run:
+def cpu_seconds(pid: int) -> float:
+    """CPU time of the server (all threads) and of its finished children (ffmpeg)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
+def run_once(
+    client: Client, project_id: str, source: Path, name: str, data_dir: Path, server_pid: int
+) -> Run:
     info = probe(source)
     run = Run(name, info.duration_us / 1e6)
     print(f"\n{name}: {source.name}, {run.media_s / 60:.1f} min, {_describe(info)}", flush=True)
     clock = time.perf_counter()
+    cpu = cpu_seconds(server_pid)
 
     def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), cpu_seconds(server_pid)
         run.phases[phase] = now - clock
-        clock = now
+        run.cpu[phase] = now_cpu - cpu
+        clock, cpu = now, now_cpu
 
     asset_id = upload(client, project_id, source)
     lap("upload")
@@ -165,14 +177,18 @@ def _drift_ms(path: Path) -> float | None:
 
 def report(run: Run) -> None:
     for phase, seconds in run.phases.items():
-        print(f"  {phase:12s} {seconds:8.1f} s   ({run.media_s / seconds:6.1f}x realtime)")
+        print(
+            f"  {phase:12s} {seconds:8.1f} s   ({run.media_s / seconds:6.1f}x realtime)   "
+            f"server CPU {run.cpu[phase]:7.1f} s"
+        )
     path = run.render.get("render_path", "?")
     reason = run.render.get("fallback_reason")
     print(f"  render path: {path}" + (f" (fallback: {reason})" if reason else ""))
     print(f"  A/V drift at the end of the output: {run.drift_ms} ms")
     print(
         f"  total        {run.total_s:8.1f} s   for {run.media_s:.0f} s of media: "
-        f"ratio {run.total_s / run.media_s:.3f}",
+        f"ratio {run.total_s / run.media_s:.3f}; server CPU {sum(run.cpu.values()):.1f} s "
+        f"(CPU / 2 cores / media: {sum(run.cpu.values()) / 2 / run.media_s:.3f})",
         flush=True,
     )
 
@@ -226,7 +242,7 @@ def main() -> None:
         client = Client(url, key)
         runs = []
         for name, source in sources:
-            run = run_once(client, project_id, source, name, data_dir)
+            run = run_once(client, project_id, source, name, data_dir, server.pid)
             report(run)
             runs.append(run)
     finally:
