@@ -75,6 +75,10 @@ class Ledger:
     def first(self, index: int) -> Mark | None:
         return self._claims[index][0] if self._claims[index] else None
 
+    def claims(self, index: int) -> list[Mark]:
+        """Every claim on a word, vetoed or not, in pass order."""
+        return list(self._claims[index])
+
     def standing(self, index: int) -> list[Mark]:
         """The claims on a word that no veto covers, in pass order."""
         vetoes = self._vetoes[index]

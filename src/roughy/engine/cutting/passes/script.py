@@ -108,7 +108,17 @@ def propose_script(ctx: Context, ledger: Ledger) -> None:
                 cursor = max(cursor, min(len(sentences) - 1, take.sentence + 1))
     takes = _join_split_takes(takes, sentences)
     _propose_asides(asides, takes, sentence_starts[:-1], ledger)
-    _choose_takes(takes, sentences, ledger, options)
+    content = {n for n, token in enumerate(flat) if token not in ctx.lexicon.stopwords}
+    evident = [t for t in takes if _evident(t, content, sentence_starts)]
+    _choose_takes(evident, sentences, ledger, options)
+
+
+def _evident(take: Take, content: set[int], sentence_starts: list[int]) -> bool:
+    """Enough to call a stretch a take of its sentence: two of its content words, or its
+    opening (a false start). Function words alone ("hat", "die") match anywhere."""
+    if len(take.hits & content) >= _MIN_TAKE_HITS:
+        return True
+    return len(take.hits) >= _MIN_TAKE_HITS and min(take.hits) == sentence_starts[take.sentence]
 
 
 def _propose_asides(

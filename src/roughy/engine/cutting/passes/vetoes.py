@@ -48,13 +48,16 @@ _MIN_PITCH_US = 800_000
 
 
 def _repetitions(ctx: Context, ledger: Ledger) -> Iterator[tuple[Mark, list[int]]]:
-    """Each repetition proposal (but those a cue confirms) with the words it claims."""
+    """Each repetition proposal (but those a cue confirms) still standing somewhere, with all
+    the words it claims (a veto on some of them does not change what the take was)."""
     claimed: dict[int, tuple[Mark, list[int]]] = {}
+    standing: set[int] = set()
     for i in range(len(ledger)):
-        for mark in ledger.standing(i):
+        for mark in ledger.claims(i):
             if mark.kind in _REPEATS and mark.echo and mark.pass_name != CUED_RETAKES:
                 claimed.setdefault(id(mark), (mark, []))[1].append(i)
-    yield from claimed.values()
+        standing |= {id(mark) for mark in ledger.standing(i)}
+    yield from (claim for key, claim in claimed.items() if key in standing)
 
 
 def _tokens(ctx: Context, indices: list[int] | tuple[int, ...]) -> list[str]:
