@@ -393,10 +393,7 @@ def try_smart_render(
     execute((mux,), on_progress, should_cancel, cleanup, base=0.9, span=0.1)
     if _frame_exact(plan):
         return None
-    import os
-
-    if not os.environ.get("KEEP"):
-        plan.output_path.unlink(missing_ok=True)
+    plan.output_path.unlink(missing_ok=True)
     return "stream-copied result was not frame-exact"
 
 
