@@ -344,12 +344,20 @@ def _mux_step(
         argv += ["-map", "[aout]", *audio_codec_args(plan.format, plan.audio_kbps, info.audio)]
     else:
         argv += ["-map", "0:v:0"]
-    # Copied frames keep their own (possibly wandering) stamps: round them onto the grid.
+    # Copied frames keep their own (possibly wandering) stamps and durations: put them on the
+    # grid (the last packet's duration sets the stream's, hence its average rate).
     scale = video.time_base * plan.frame_rate
     ticks = _slot_ticks(video, plan)
     snap = f"round(PTS*{scale.numerator}/{scale.denominator})*{ticks}"
     snap_dts = f"round(DTS*{scale.numerator}/{scale.denominator})*{ticks}"
-    argv += ["-c:v", "copy", "-bsf:v", f"setts=pts={snap}:dts={snap_dts}", "-map_chapters", "-1"]
+    argv += [
+        "-c:v",
+        "copy",
+        "-bsf:v",
+        f"setts=pts={snap}:dts={snap_dts}:duration={ticks}",
+        "-map_chapters",
+        "-1",
+    ]
     argv += ["-video_track_timescale", str(video.time_base.denominator)]
     argv += [*container_args(plan.format), str(plan.output_path)]
     return FfmpegStep(tuple(argv), plan.duration_us, weight=(plan.frame_count or 0) / 20)
