@@ -89,7 +89,7 @@ async def list_deliveries(
         .limit(page.limit)
         .offset(page.offset)
     )
-    return Slice(rows=[(d, e) for d, e in rows.tuples()], total=int(total or 0))
+    return Slice(rows=[(d, e) for d, e in rows.all()], total=int(total or 0))
 
 
 async def get_delivery_for_update(
