@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "cuts"))
 
 import v1_seed
 
+import schemathesis_hooks  # noqa: F401  (registers the tus chunk serializer in this process too)
 from roughy.jobs import Runtime
 from support import Account, wait_until
 
