@@ -13,7 +13,15 @@ import anyio
 import httpx
 import pytest
 from tusclient import client as tus_client
-from tuskit import OFFSET_CT, TUS, asset_row, sha256_file, stored_sha256, tus_headers
+from tuskit import (
+    OFFSET_CT,
+    TUS,
+    asset_row,
+    send_partial,
+    sha256_file,
+    stored_sha256,
+    tus_headers,
+)
 
 from roughy.jobs import Runtime
 from support import Account, make_tone_audio, make_tone_video, wait_until
@@ -227,21 +235,9 @@ async def test_legacy_concatenation(
     half = len(data) // 2
     urls = []
     for piece in (data[:half], data[half:]):
-        part = await client.post(
-            ENDPOINT,
-            headers={
-                **tus_headers(account),
-                "Upload-Length": str(len(piece)),
-                "Upload-Concat": "partial",
-            },
-        )
+        part = await send_partial(client, account, ENDPOINT, piece)
         assert part.status_code == 201 and part.json()["asset"] is None
-        url = part.headers["location"]
-        sent = await client.patch(
-            url, content=piece, headers={**tus_headers(account), **OFFSET_CT, "Upload-Offset": "0"}
-        )
-        assert sent.status_code == 204
-        urls.append(url)
+        urls.append(part.headers["location"])
     final = await client.post(
         ENDPOINT,
         headers={

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import update
-from tuskit import OFFSET_CT, new_asset, tus_headers, upload_row, wait_state
+from tuskit import OFFSET_CT, new_asset, send_partial, tus_headers, upload_row, wait_state
 
 from roughy.assets.models import Asset
 from roughy.assets.service import staging_path
@@ -95,20 +95,8 @@ async def test_api_v1_concatenation_of_non_media_is_refused(
 ) -> None:
     urls = []
     for piece in (NOT_MEDIA[:1000], NOT_MEDIA[1000:]):
-        part = await client.post(
-            RESUMABLE,
-            headers={
-                **tus_headers(account),
-                "Upload-Length": str(len(piece)),
-                "Upload-Concat": "partial",
-            },
-        )
-        url = part.headers["location"]
-        sent = await client.patch(
-            url, content=piece, headers={**tus_headers(account), **OFFSET_CT, "Upload-Offset": "0"}
-        )
-        assert sent.status_code == 204
-        urls.append(url)
+        part = await send_partial(client, account, RESUMABLE, piece)
+        urls.append(part.headers["location"])
     final = await client.post(
         RESUMABLE,
         headers={

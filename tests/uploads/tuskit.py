@@ -37,6 +37,28 @@ def tus_headers(account: Account, **extra: str) -> dict[str, str]:
     return {**account.headers, **TUS, **extra}
 
 
+async def send_partial(
+    client: httpx.AsyncClient, account: Account, endpoint: str, piece: bytes
+) -> httpx.Response:
+    """Create an `Upload-Concat: partial` upload at `endpoint`, send `piece` in one PATCH, and
+    return the creation response (its `location` is the part's URL)."""
+    part = await client.post(
+        endpoint,
+        headers={
+            **tus_headers(account),
+            "Upload-Length": str(len(piece)),
+            "Upload-Concat": "partial",
+        },
+    )
+    sent = await client.patch(
+        part.headers["location"],
+        content=piece,
+        headers={**tus_headers(account), **OFFSET_CT, "Upload-Offset": "0"},
+    )
+    assert sent.status_code == 204
+    return part
+
+
 async def new_project(client: httpx.AsyncClient, account: Account, name: str = "p") -> str:
     response = await client.post("/v1/projects", json={"name": name}, headers=account.headers)
     assert response.status_code == 201, response.text
