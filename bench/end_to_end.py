@@ -3,7 +3,8 @@
     .venv/bin/python bench/end_to_end.py [--minutes 60] [--source FILE] [--vfr [joined|variable]]
 
 Starts a real `roughy serve` (API + in-process worker) on a temporary data dir, then as a client:
-tus upload (tuspy) -> asset ready -> cut -> mp4 render of the cut, and prints each phase's wall
+tus upload (tuspy) -> cut asked for at once (it waits for the preparation on the server) -> asset
+ready -> cut completed -> mp4 render of the cut, and prints each phase's wall
 time, the render path the server took (and why it fell back, if it did), the output's A/V drift
 at the end, the total, and the ratio of the total to the media duration. Sources are generated
 (espeak-ng speech on a synthetic 720p H.264 picture, see bench/e2e_sources.py) and cached under
@@ -99,7 +100,8 @@ def upload(client: Client, project_id: str, source: Path) -> str:
 
 
 def request_cut(client: Client, asset_id: str) -> str:
-    """POST the cut as soon as the asset can take it (honouring Retry-After while it prepares)."""
+    """POST the cut right after the upload: the server accepts it while the asset is prepared
+    (a 409 `asset_processing` only while the upload is unfinished: honour Retry-After)."""
     while True:
         response = client.post("/v1/cuts", {"asset_id": asset_id})
         if response.status_code in (200, 201):
@@ -135,9 +137,9 @@ def run_once(
 
     asset_id = upload(client, project_id, source)
     lap("upload")
+    cut_id = request_cut(client, asset_id)  # accepted during preparation: it starts right after
     client.wait(f"/v1/assets/{asset_id}", "ready", "preparation")
     lap("preparation")
-    cut_id = request_cut(client, asset_id)
     cut = client.wait(f"/v1/cuts/{cut_id}", "completed", "cut")
     lap("cut")
     created = client.post(

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 import v1_seed
+
+# Share the upload helpers (tests/uploads/tuskit.py) with the cut tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "uploads"))
 
 
 @pytest.fixture(scope="session")

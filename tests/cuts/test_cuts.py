@@ -187,7 +187,6 @@ async def test_asset_states_gate_cuts(
 ) -> None:
     expected = {
         "pending_upload": "asset_processing",
-        "processing": "asset_processing",
         "pending_payment": "asset_payment_required",
         "failed": "asset_failed",
     }

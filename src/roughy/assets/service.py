@@ -262,7 +262,16 @@ async def mark_uploaded(
     asset.extension = _planned_extension(asset)
     asset.storage_key = storage_key or source_key(asset)
     await session.flush()
-    await defer(session, "assets.prepare", queue="cpu", asset_id=asset.id)
+    await defer(
+        session, "assets.prepare", queue="cpu", lock=preparation_lock(asset.id), asset_id=asset.id
+    )
+
+
+def preparation_lock(asset_id: str) -> str:
+    """The job lock of an asset's preparation. A cut asked for while the asset is prepared is
+    deferred with the same lock, so the queue starts it right after the preparation (and its
+    retries) finished: jobs sharing a lock run one at a time, in the order they were deferred."""
+    return f"asset-prepare:{asset_id}"
 
 
 def _planned_extension(asset: Asset) -> str:

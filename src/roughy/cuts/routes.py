@@ -16,7 +16,7 @@ from roughy.kit.pagination import Page, PageDep
 router = APIRouter(prefix="/v1/cuts", tags=["Cuts"])
 
 CREATE_CONFLICTS = (
-    "asset_processing (the asset is still being prepared; honour Retry-After), "
+    "asset_processing (the upload is not finished; honour Retry-After), "
     "asset_payment_required (pending_payment), asset_failed (failed)"
 )
 EXPORT_CONFLICTS = "unsupported_format: unknown format, or the cut is not completed"
@@ -33,7 +33,10 @@ EXPORT_CONFLICTS = "unsupported_format: unknown format, or the cut is not comple
     },
     summary="Cut an asset",
     description="Idempotent on (asset, script): an identical request returns the existing cut "
-    "(200) instead of starting another. A failed cut does not count: asking again starts anew.",
+    "(200) instead of starting another. A failed cut does not count: asking again starts anew. "
+    "A cut asked for while the asset is being prepared (`processing`) is accepted and stays "
+    "`pending` until the preparation is over; it fails with `asset_failed` if the preparation "
+    "fails, or `asset_payment_required` if the asset then waits for payment.",
 )
 async def create_cut(
     body: CutCreate, user: CurrentUser, session: SessionDep, response: Response

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -29,7 +30,7 @@ from roughy.cuts.schemas import CutCreate, CutEditIn, CutState, ExportFormat, Su
 from roughy.engine.export import ExportSource, export_cut
 from roughy.engine.types import CancelCheck, CutDocument, EngineError, ProgressCallback, RemovedSpan
 from roughy.errors import Conflict, FieldError, ValidationFailed
-from roughy.jobs import JobContext, JobState, defer
+from roughy.jobs import JobContext, JobRefused, JobState, defer
 from roughy.kit import repository as rows
 from roughy.kit.clock import utcnow
 from roughy.kit.pagination import PageParams, Slice
@@ -61,9 +62,12 @@ async def get_asset_any_state(session: AsyncSession, asset_id: str) -> Asset | N
 
 
 def require_cuttable(asset: Asset) -> None:
-    """Cuttable = prepared and paid (`ready`)."""
-    if asset.state in ("pending_upload", "processing"):
+    """Cuttable = prepared and paid (`ready`), or being prepared (`processing`: the cut waits
+    for the preparation, see `create`)."""
+    if asset.state == "pending_upload":
         raise AssetProcessing(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if asset.state == "processing":
+        return
     if asset.state == "pending_payment":
         raise AssetPaymentRequired()
     if asset.state == "failed":
@@ -86,8 +90,17 @@ async def create(session: AsyncSession, user: User, body: CutCreate) -> tuple[Cu
     cut, created = await _add_once(session, user, asset, key, script=script, state=JobState.PENDING)
     if not created:
         return cut, False
-    await defer(session, "cuts.compute", queue="cpu", cut_id=cut.id)
+    await _defer_compute(session, asset, cut.id)
     return cut, True
+
+
+async def _defer_compute(session: AsyncSession, asset: Asset, cut_id: str) -> None:
+    """`cuts.compute` now, or, while the asset is prepared, right after its preparation job
+    (same job lock): the cut stays `pending` until then and reads the analysis audio the
+    preparation extracted."""
+    waits = asset.state == "processing"
+    lock = assets.preparation_lock(asset.id) if waits else None
+    await defer(session, "cuts.compute", queue="cpu", lock=lock, cut_id=cut_id)
 
 
 async def _add_once(
@@ -308,6 +321,19 @@ async def export(
 # --------------------------------------------------------------------- the cuts.compute job
 
 
+def _not_cuttable(asset: Asset) -> tuple[str, str]:
+    """Why a cut asked for during preparation cannot run now that the preparation is over."""
+    if asset.state == "pending_payment":
+        return (
+            "asset_payment_required",
+            "The asset is waiting for payment: top up your credits, then ask for the cut again.",
+        )
+    if asset.state == "failed":
+        problem = asset.error_message or "it could not be prepared"
+        return "asset_failed", f"The asset failed to prepare ({problem}); upload it again."
+    return "asset_not_ready", f"The asset is {asset.state}."
+
+
 @dataclass(frozen=True)
 class CutWork:
     asset: Asset
@@ -322,7 +348,21 @@ class CutJob:
 
     async def prepare(self, session: AsyncSession, row: Cut) -> CutWork | None:
         asset = await assets.load(session, row.asset_id)
-        return None if asset is None else CutWork(asset, row.script)
+        if asset is None:
+            return None
+        if asset.state == "processing":  # deferred without the preparation's lock: look again
+            await defer(
+                session,
+                "cuts.compute",
+                queue="cpu",
+                delay=timedelta(seconds=RETRY_AFTER_SECONDS),
+                lock=assets.preparation_lock(asset.id),
+                cut_id=row.id,
+            )
+            return None
+        if asset.state != "ready":
+            raise JobRefused(*_not_cuttable(asset))
+        return CutWork(asset, row.script)
 
     async def work(
         self,
