@@ -67,6 +67,14 @@ async def test_cut_then_render_observed_live_with_a_reconnect(
     cut_step, render_step = done["steps"]
     assert cut_step["state"] == render_step["state"] == "completed"
     assert done["output_asset_ids"] == [cut_step["output_asset_id"], render_step["output_asset_id"]]
+    # The render step says which path it took, like a /v1 render (also in its SSE event).
+    assert render_step["render_path"] == "smart" and render_step["fallback_reason"] is None
+    assert cut_step["render_path"] is None and cut_step["fallback_reason"] is None
+    completed = [e.data for e in events if e.event == "step.completed"][-1]
+    assert (completed["render_path"], completed["fallback_reason"]) == (
+        render_step["render_path"],
+        render_step["fallback_reason"],
+    )
 
     # Outputs are assets of the input's project, served by the asset endpoints.
     srt_asset = (

@@ -73,7 +73,7 @@ class PipelineStep(CreatedAt, Base):
     `attempt` counts claims and never goes back: a step attempt may finish (and be charged) only
     while the row still carries its attempt number, so a worker presumed dead cannot complete a
     step that has since been handed to another one. `cut_document` keeps a cut step's decision
-    for later render steps.
+    for later render steps; a render step keeps the path it took (`render_path`, `fallback_reason`).
     """
 
     __tablename__ = "pipeline_steps"
@@ -97,6 +97,10 @@ class PipelineStep(CreatedAt, Base):
     credits_consumed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     output_asset_id: Mapped[str | None] = mapped_column(String(36))
     cut_document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    render_path: Mapped[str | None] = mapped_column(String(8))
+    """A completed render step: `smart` or `full` (as /v1 renders); `fallback_reason` says why
+    smart render was not used."""
+    fallback_reason: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(128))
     heartbeat_at: Mapped[datetime | None]
     error_code: Mapped[str | None] = mapped_column(String(64))

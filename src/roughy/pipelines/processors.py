@@ -92,6 +92,8 @@ async def run_render(
         filename=filename,
         duration_us=result.duration_us,
         billable_us=result.duration_us,
+        render_path=result.render_path,
+        fallback_reason=result.fallback_reason,
     )
 
 

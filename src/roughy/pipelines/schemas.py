@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from roughy.kit.schemas import Schema
+from roughy.renders.schemas import RenderPath
 from roughy.pipelines.models import (
     Pipeline,
     PipelineState,
@@ -88,6 +89,16 @@ class StepOut(Schema):
     credits_reserved: int
     credits_consumed: int
     output_asset_id: str | None
+    render_path: RenderPath | None = Field(
+        default=None,
+        description="A completed render step: `smart` (whole GOPs stream-copied, only the edges "
+        "re-encoded) or `full` (every frame re-encoded), as on /v1 renders.",
+    )
+    fallback_reason: str | None = Field(
+        default=None,
+        description="With `render_path: full`, why smart render was not used (the sentences of "
+        "/v1 renders' `fallback_reason`).",
+    )
     error_code: str | None
     error_message: str | None
     started_at: datetime | None

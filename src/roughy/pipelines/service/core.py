@@ -112,6 +112,8 @@ def _step_data(step: PipelineStep) -> dict[str, Any]:
         "progress": round(step.progress, 4),
         "attempt": step.attempt,
         "output_asset_id": step.output_asset_id,
+        "render_path": step.render_path,
+        "fallback_reason": step.fallback_reason,
         "credits_consumed": step.credits_consumed,
         "error_code": step.error_code,
         "error_message": step.error_message,

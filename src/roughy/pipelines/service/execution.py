@@ -76,6 +76,8 @@ class StepOutput:
     duration_us: int | None
     billable_us: int
     cut_document: dict[str, Any] | None = None
+    render_path: str | None = None
+    fallback_reason: str | None = None
 
 
 async def claim_step(session: AsyncSession, pipeline_id: str, step_id: str) -> Claim | None:
@@ -213,6 +215,8 @@ async def complete_step(session: AsyncSession, claim: Claim, output: StepOutput)
     step.progress = 1.0
     step.output_asset_id = output.asset_id
     step.cut_document = output.cut_document
+    step.render_path = output.render_path
+    step.fallback_reason = output.fallback_reason
     step.completed_at = utcnow()
     await emit_step(session, step, "step.completed")
     following = locked.after(step)

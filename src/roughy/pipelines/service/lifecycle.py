@@ -156,6 +156,7 @@ def _reset(step: PipelineStep, plan: StepPlan) -> None:
     step.credits_reserved = plan.credits
     step.output_asset_id = None
     step.cut_document = None
+    step.render_path = step.fallback_reason = None
     step.error_code = step.error_message = None
     step.started_at = step.completed_at = None
     step.worker = None
