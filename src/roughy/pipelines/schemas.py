@@ -6,7 +6,6 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from roughy.kit.schemas import Schema
-from roughy.renders.schemas import RenderPath
 from roughy.pipelines.models import (
     Pipeline,
     PipelineState,
@@ -14,6 +13,7 @@ from roughy.pipelines.models import (
     ProcessorName,
     StepState,
 )
+from roughy.renders.schemas import RenderPath
 
 DECIMAL_PATTERN = r"^\d{1,9}(\.\d{1,6})?$"
 MAX_STEPS = 10
