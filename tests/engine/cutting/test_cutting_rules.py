@@ -363,3 +363,63 @@ def test_words_whose_stamps_collapsed_are_not_cut() -> None:
         *words_from_text("The ferry leaves at noon on Sundays.", start=3.0),
     )
     assert decision_for(words).removed[5:11] == [None] * 6
+
+
+def test_a_cue_sentence_is_all_cue_when_the_take_restarts_only_after_it() -> None:
+    text = (
+        "The library closes at. Sorry, let me go over that again from the very top please. "
+        "The library closes at six on Sundays."
+    )
+    kept = " ".join(w for w, m in _fates(text) if m is None)
+    assert kept == "The library closes at six on Sundays."
+
+
+def test_a_first_person_opener_belongs_to_the_cue() -> None:
+    text = "The garden gate squeaks at. I'm going to redo that. The garden gate squeaks at night."
+    kept = " ".join(w for w, m in _fates(text) if m is None)
+    assert kept == "The garden gate squeaks at night."
+
+
+def test_a_word_set_apart_between_a_false_start_and_its_restart_is_an_aside() -> None:
+    words = list(words_from_text("The bridge opens at. Right the bridge opens at noon every day."))
+    aside = next(n for n, w in enumerate(words) if w.text == "Right")
+    shift = 400_000
+    words[aside + 1 :] = [
+        Word(w.text, w.start_us + shift, w.end_us + shift) for w in words[aside + 1 :]
+    ]
+    marks = mark_words(tuple(words), CutOptions())
+    fates = {w.text: m.kind.value for w, m in zip(words, marks, strict=True) if m is not None}
+    assert fates == {
+        "The": "false_start",
+        "bridge": "false_start",
+        "opens": "false_start",
+        "at.": "false_start",
+        "Right": "retake_cue",
+    }
+
+
+def test_a_repeat_with_another_content_word_is_only_suggested() -> None:
+    text = (
+        "Most visitors say that the old tower looks grey in winter. "
+        "Most visitors say that the old tower looks golden in winter."
+    )
+    words = words_from_text(text)
+    decision = decision_for(words, CutOptions())
+    assert all(m is None for m in decision.removed)
+    suggested = [w.text for w, m in zip(words, decision.suggested, strict=True) if m is not None]
+    assert suggested == "Most visitors say that the old tower looks grey in winter.".split()
+
+
+def test_a_content_word_doubled_inside_a_clause_is_only_suggested() -> None:
+    words = words_from_text("The rooms were bright bright and quiet.")
+    decision = decision_for(words, CutOptions())
+    assert all(m is None for m in decision.removed)
+    assert [w.text for w, m in zip(words, decision.suggested, strict=True) if m] == ["bright"]
+
+
+def test_a_word_opening_a_sentence_said_twice_is_a_stutter() -> None:
+    assert dropped("We moved in. Nobody nobody knew us yet.") == [("Nobody", "stutter")]
+
+
+def test_words_spelt_alike_but_starting_differently_are_not_a_stutter() -> None:
+    assert dropped("They sold eight freight wagons last year.") == []

@@ -38,10 +38,12 @@ class Context:
     script: str | None
 
     def live(self, ledger: Ledger) -> list[Sentence]:
-        """The sentences reduced to the words no earlier pass proposed to remove."""
+        """The sentences reduced to the words no earlier pass proposed to remove surely enough
+        to be cut (a suggestion leaves the word in view)."""
         out: list[Sentence] = []
+        sure = self.options.remove_at
         for sentence in self.sentences:
-            gone = [i for i in sentence.indices if ledger.claimed(i)]
+            gone = [i for i in sentence.indices if ledger.claimed(i, sure)]
             reduced = sentence.without(gone) if gone else sentence
             if reduced is not None:
                 out.append(reduced)

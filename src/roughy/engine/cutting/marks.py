@@ -50,8 +50,9 @@ class Veto:
 class Ledger:
     """Every proposal, per word, in the order the passes ran.
 
-    A pass sees a word another pass already proposed to remove as gone (`claimed`): fillers are
-    out of the way before stutters are looked for, a retake's words are not a false start again.
+    A pass sees a word another pass already proposed to remove surely enough to be cut as gone
+    (`claimed`): fillers are out of the way before stutters are looked for, a retake's words are
+    not a false start again; a word only suggested stays in view of the passes that follow.
     """
 
     def __init__(self, size: int) -> None:
@@ -69,8 +70,9 @@ class Ledger:
         for i in veto.indices:
             self._vetoes[i].append(veto)
 
-    def claimed(self, index: int) -> bool:
-        return bool(self._claims[index])
+    def claimed(self, index: int, at_least: float = 0.0) -> bool:
+        """Some pass proposed to remove the word, at least this confidently."""
+        return any(m.confidence >= at_least for m in self._claims[index])
 
     def first(self, index: int) -> Mark | None:
         return self._claims[index][0] if self._claims[index] else None

@@ -46,6 +46,9 @@ class CueWords:
 class Lexicon:
     language: str
     hesitations: frozenset[str]
+    filler_hint: str
+    """Hesitations written as the language writes them, fed to the speech model as hotwords so
+    it writes a hesitation down instead of leaving it out or hearing a word in it."""
     set_apart_fillers: tuple[Phrase, ...]
     """Words that are fillers only when set apart by commas or pauses ("este", "o sea")."""
     stopwords: frozenset[str]
@@ -85,6 +88,7 @@ def _load(path: Path) -> Lexicon:
     return Lexicon(
         language=data["language"],
         hesitations=frozenset(normalize_token(w) for w in data["hesitations"]),
+        filler_hint=data["filler_hint"],
         set_apart_fillers=_phrases(data["set_apart_fillers"]),
         stopwords=frozenset(normalize_token(w) for w in data["stopwords"]),
         deliberate_doubles=frozenset(normalize_token(w) for w in data["deliberate_doubles"]),

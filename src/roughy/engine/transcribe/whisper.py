@@ -15,6 +15,7 @@ from roughy.engine.audio import (
     speech_spans,
 )
 from roughy.engine.errors import UnsupportedLanguage
+from roughy.engine.languages import lexicon_for
 from roughy.engine.transcribe.guards import (
     WordsByCentre,
     clamp_to_speech,
@@ -36,7 +37,6 @@ from roughy.engine.types import (
 )
 from roughy.engine.voicing import held_islands
 
-FILLER_HINT = "Umm, uh, let me think, like, hmm. Uh, so, erm."
 _HOLE_US = 1_500_000
 _HOLE_PAD_US = 300_000
 _ALONE_PAD_US = 100_000
@@ -49,14 +49,15 @@ _WINDOW_US = 600_000_000
 class WhisperOptions:
     """Decoding knobs. The defaults are deterministic: temperature 0 only, no sampling fallback.
 
-    `filler_hint` is fed to every window as hotwords (raises filler recall); windows that loop
-    because of it are decoded again without the hint.
+    With `filler_hint` on, the hesitations of the recording's language (`Lexicon.filler_hint`,
+    from the language's data) are fed to every window as hotwords (raises filler recall);
+    windows that loop because of it are decoded again without the hint.
     """
 
     beam_size: int = 1
     cpu_threads: int = 2
     compute_type: str = "int8"
-    filler_hint: str | None = FILLER_HINT
+    filler_hint: bool = True
     vad_filter: bool = True
 
 
@@ -131,6 +132,9 @@ class FasterWhisperTranscriber:
             on_progress(1.0)
         return Transcript(language, tuple(words), self.model.name, duration_us)
 
+    def _filler_hint(self, language: str) -> str | None:
+        return lexicon_for(language).filler_hint if self.options.filler_hint else None
+
     def _check_language(self, whisper: Any, language: str | None) -> str | None:
         if language is None:
             return None
@@ -174,7 +178,7 @@ class FasterWhisperTranscriber:
         are decoded again."""
         offset_us = window.start_us
         segments, _ = self._run(
-            whisper, _slice(audio, window), language, self.options.filler_hint, vad=True
+            whisper, _slice(audio, window), language, self._filler_hint(language), vad=True
         )
         words: list[Word] = []
         for segment in segments:
@@ -250,7 +254,7 @@ class FasterWhisperTranscriber:
             if not inside or len(inside) > 2 or any(is_filler(out[i].text) for i in inside):
                 continue
             alone = Span(max(0, island.start_us - _ALONE_PAD_US), island.end_us + _ALONE_PAD_US)
-            heard = self._decode(whisper, audio, alone, language, self.options.filler_hint)
+            heard = self._decode(whisper, audio, alone, language, self._filler_hint(language))
             if any(not is_filler(w.text) for w in heard):
                 continue
             for i in inside:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
+from roughy.engine.cutting.passes.fillers import SET_APART_PAUSE_US
+from roughy.engine.cutting.passes.retakes import CUE_SLACK
 from roughy.engine.cutting.passes.stutters import GLUED_CONFIDENCE
 from roughy.engine.cutting.similarity import common_prefix, retake_score, sounds_alike
 from roughy.engine.cutting.text import (
@@ -29,6 +31,9 @@ CLAUSE_PAUSE_US = 250_000
 """A pause this long inside a sentence opens a new clause (a comma's pause)."""
 CLAUSE_RETAKE_SCORE = 0.75
 """An abandoned last clause (3+ words) this alike to the next sentence's opening."""
+ASIDE_CONFIDENCE = 0.75
+"""Words set apart between a false start and its restart: a cue in all but its words (as an
+aside between two takes, `retakes.ASIDE_CONFIDENCE`)."""
 REPAIR_NGRAMS = (4, 3, 2)
 """Openings compared word for word; longer ones are compared as stretches (`_restarted_at`)."""
 
@@ -42,9 +47,10 @@ def propose_false_starts(ctx: Context, ledger: Ledger) -> None:
     """
     sentences = ctx.live(ledger)
     for current, following in zip(sentences, sentences[1:], strict=False):
-        start = _abandoned_from(ctx, current, following.tokens, ledger)
-        if start is None:
+        found = _false_start(ctx, current, following, ledger)
+        if found is None:
             continue
+        start, lead = found
         abandoned = " ".join(current.tokens[start:])
         first = current.indices[start]
         glued = len(current.tokens) - start == 1 and glued_to_sentence_before(ctx.words, first)
@@ -53,9 +59,60 @@ def propose_false_starts(ctx: Context, ledger: Ledger) -> None:
             f"false start “{abandoned}” restarted",
             GLUED_CONFIDENCE if glued else FALSE_START_CONFIDENCE,
             FALSE_STARTS,
-            echo=following.indices,
+            echo=following.indices[lead:],
         )
         ledger.propose(current.indices[start:], mark)
+        if lead:
+            text = " ".join(following.tokens[:lead])
+            aside = Mark(
+                RemovalKind.RETAKE_CUE,
+                f"aside “{text}” between a false start and its restart",
+                ASIDE_CONFIDENCE,
+                FALSE_STARTS,
+            )
+            ledger.propose(following.indices[:lead], aside)
+
+
+def _false_start(
+    ctx: Context, current: Sentence, following: Sentence, ledger: Ledger
+) -> tuple[int, int] | None:
+    """Where the abandoned part of `current` starts, and how many words open `following`
+    before the restart proper (an aside, see `_aside_before_restart`)."""
+    start = _abandoned_from(ctx, current, following.tokens, ledger)
+    if start is not None:
+        return start, _aside_before_restart(ctx, current.tokens[start:], following)
+    for lead in _set_apart_leads(ctx, following):
+        rest = following.tokens[lead:]
+        start = _abandoned_from(ctx, current, rest, ledger)
+        if start is not None and common_prefix(current.tokens[start:], rest) >= 2:
+            return start, lead
+    return None
+
+
+def _set_apart_leads(ctx: Context, following: Sentence) -> list[int]:
+    """Word counts (at most `CUE_SLACK`) after which `following` pauses as at a comma."""
+    words, indices = ctx.words, following.indices
+    return [
+        lead
+        for lead in range(1, min(CUE_SLACK, len(indices) - 1) + 1)
+        if words[indices[lead]].start_us - words[indices[lead - 1]].end_us >= SET_APART_PAUSE_US
+    ]
+
+
+def _aside_before_restart(ctx: Context, abandoned: Sequence[str], following: Sentence) -> int:
+    """How many words open the next sentence before the restart proper: a word or two set
+    apart by a pause (a cue's last word, say, that the ASR ran into the restart), after which
+    the next sentence says the abandoned words again from their first, further than it does
+    from its own first word."""
+    tokens = following.tokens
+    said_at_once = common_prefix(abandoned, tokens)
+    for lead in _set_apart_leads(ctx, following):
+        if len(tokens) - lead <= len(abandoned):
+            break
+        prefix = common_prefix(abandoned, tokens[lead:])
+        if prefix >= 2 and prefix > said_at_once:
+            return lead
+    return 0
 
 
 def _abandoned_from(
@@ -99,7 +156,7 @@ def _opens_clause(ctx: Context, sentence: Sentence, pos: int, ledger: Ledger) ->
         or words[index].start_us - words[previous].end_us > CLAUSE_PAUSE_US
     ):
         return True
-    return any(ledger.claimed(k) for k in range(previous + 1, index))
+    return any(ledger.claimed(k, ctx.options.remove_at) for k in range(previous + 1, index))
 
 
 def propose_self_repairs(ctx: Context, ledger: Ledger) -> None:

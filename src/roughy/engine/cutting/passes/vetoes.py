@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
-from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
+from roughy.engine.cutting.passes.retakes import CUED_RETAKES, PARALLEL_REACH, UNCUED_RETAKES
 from roughy.engine.cutting.text import near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
@@ -37,8 +37,6 @@ RESTATED_SHARE = 0.75
 """A restatement says at least this share of the first sentence's words again (the ASR drops
 short words: on the tuning corpus it dropped an article from a restatement)."""
 _REPEATS = frozenset({RemovalKind.RETAKE, RemovalKind.FALSE_START, RemovalKind.STUTTER})
-PARALLEL_REACH = 3
-"""A retake may add a few words before it says the take's last word again."""
 SPEAKER_PITCH_RATIO = 1.5
 """Two takes whose median pitch (YIN) differs by this factor are two voices. On the tuning
 corpus one voice's sentences varied by up to 1.4, and two synthetic voices of an interview by
