@@ -97,6 +97,16 @@ def make_tone_audio(path: Path, seconds: float = 2.0) -> Path:
     )
 
 
+def make_unindexed_mp4(path: Path, seconds: float = 3.0) -> Path:
+    """An MP4 cut before its index (moov, at the end): it sniffs as media, then cannot be read."""
+    whole = make_media(
+        path.with_name(f"whole-{path.name}"),
+        "-f", "lavfi", "-i", f"sine=duration={seconds}", "-c:a", "aac",
+    ).read_bytes()  # fmt: skip
+    path.write_bytes(whole[: whole.index(b"moov") - 4])
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -9,17 +9,13 @@ import httpx
 from tuskit import new_asset, tuspy_upload, wait_state
 
 from roughy.jobs import Runtime
-from support import Account, make_media
+from support import Account, make_unindexed_mp4
 
 
 async def test_a_failed_asset_message_shows_no_server_path(
     client: httpx.AsyncClient, account: Account, runtime: Runtime, tmp_path: Path
 ) -> None:
-    whole = make_media(
-        tmp_path / "t.mp4", "-f", "lavfi", "-i", "sine=duration=3", "-c:a", "aac"
-    ).read_bytes()
-    broken = tmp_path / "broken.mp4"
-    broken.write_bytes(whole[: whole.index(b"moov") - 4])  # the index never arrived
+    broken = make_unindexed_mp4(tmp_path / "broken.mp4")
     asset = await new_asset(client, account, broken.stat().st_size)
     await anyio.to_thread.run_sync(lambda: tuspy_upload(asset["upload_url"], broken, account))
     failed = await wait_state(client, account, asset["id"], "failed")

@@ -35,24 +35,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture
 def embedded_server(data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [ROUGHY, "serve", "--no-worker", "--port", str(port)],
-        env=_env(data_dir),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        assert time.monotonic() < deadline, "embedded server did not become ready"
-        time.sleep(0.2)
+    process, url = _serve(data_dir)
     yield url
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
@@ -77,7 +60,8 @@ def test_processes_on_one_data_dir_share_one_cluster(embedded_server: str, data_
     assert httpx.get(f"{embedded_server}/readyz").status_code == 200
 
 
-def _serve(data_dir: Path) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`roughy serve --no-worker` on the data dir, once it answers /readyz."""
     port = free_port()
     process = subprocess.Popen(
         [ROUGHY, "serve", "--no-worker", "--port", str(port)],
@@ -85,11 +69,12 @@ def _serve(data_dir: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return process, url
         except httpx.HTTPError:
             pass
         assert process.poll() is None, "roughy serve exited early"
@@ -110,13 +95,13 @@ def test_sigterm_stops_the_cluster_even_after_a_killed_process(data_dir: Path) -
     """A SIGKILLed server leaves its pid in the attach list; the next server forgets it, and
     SIGTERM (kill, systemd, docker stop) stops it like Ctrl-C: no postgres is left running."""
     pg_dir = data_dir.resolve() / "pg"
-    killed = _serve(data_dir)
+    killed, _ = _serve(data_dir)
     killed.kill()
     killed.wait(timeout=10)
     assert _postgres_processes(pg_dir), "the cluster outlives a SIGKILLed server"
     assert json.loads((pg_dir / ".handle_pids.json").read_text()) == [killed.pid]
 
-    server = _serve(data_dir)
+    server, _ = _serve(data_dir)
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=60)
     assert not _postgres_processes(pg_dir)

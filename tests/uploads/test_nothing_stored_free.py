@@ -17,7 +17,7 @@ from roughy.jobs import JobContext, Runtime
 from roughy.jobs.registry import run_registered
 from roughy.kit.clock import utcnow
 from roughy.storage.keys import asset_prefix
-from support import Account, create_account, make_media, make_tone_audio, wait_until
+from support import Account, create_account, make_tone_audio, make_unindexed_mp4, wait_until
 
 RESUMABLE = "/api/v1/assets/upload-resumable"
 NOT_MEDIA = b"%PDF-1.7\n" + b"a document, not audio or video " * 100
@@ -133,10 +133,7 @@ async def test_a_failed_asset_keeps_its_error_but_not_its_bytes(
     client: httpx.AsyncClient, account: Account, runtime: Runtime, tmp_path: Path
 ) -> None:
     """An MP4 whose index (moov, at the end) never arrived: it sniffs as media, then fails."""
-    whole = make_media(
-        tmp_path / "t.mp4", "-f", "lavfi", "-i", "sine=duration=3", "-c:a", "aac"
-    ).read_bytes()
-    broken = whole[: whole.index(b"moov") - 4]
+    broken = make_unindexed_mp4(tmp_path / "broken.mp4").read_bytes()
     asset = await new_asset(client, account, len(broken))
     sent = await client.patch(
         asset["upload_url"],
@@ -158,10 +155,7 @@ async def test_a_failed_asset_keeps_its_error_but_not_its_bytes(
 async def test_api_v1_failed_asset_shows_its_error(
     client: httpx.AsyncClient, account: Account, runtime: Runtime, tmp_path: Path
 ) -> None:
-    whole = make_media(
-        tmp_path / "t.mp4", "-f", "lavfi", "-i", "sine=duration=3", "-c:a", "aac"
-    ).read_bytes()
-    broken = whole[: whole.index(b"moov") - 4]
+    broken = make_unindexed_mp4(tmp_path / "broken.mp4").read_bytes()
     created = await client.post(
         RESUMABLE,
         headers={
