@@ -423,3 +423,16 @@ def test_a_word_opening_a_sentence_said_twice_is_a_stutter() -> None:
 
 def test_words_spelt_alike_but_starting_differently_are_not_a_stutter() -> None:
     assert dropped("They sold eight freight wagons last year.") == []
+
+
+def test_a_list_that_repeats_its_opening_with_new_words_is_kept() -> None:
+    text = "We fixed the doors today, we fixed the windows today, we went home."
+    assert dropped(text) == []
+
+
+def test_a_slip_between_two_different_sentences_is_only_suggested() -> None:
+    text = "The shop sells fresh bread daily. Wait. The shop sells cheap flour daily."
+    words = words_from_text(text)
+    decision = decision_for(words, CutOptions())
+    assert all(m is None for m in decision.removed)
+    assert decision.suggested[words.index(next(w for w in words if w.text == "Wait."))]

@@ -25,6 +25,8 @@ class Cue:
     """First token of the cue within the tokens it was found in."""
     end: int
     strong: bool
+    again: bool
+    """It names the repetition ("again", "from the top"), not only a slip or an act."""
 
 
 def find_cue(tokens: tuple[str, ...], lexicon: Lexicon) -> Cue | None:
@@ -49,7 +51,7 @@ def find_cue(tokens: tuple[str, ...], lexicon: Lexicon) -> Cue | None:
         strong = has_again and any((s, n) in act or (s, n) in slip for s, n in near)
         if end - start > CUE_MAX_TOKENS:
             continue
-        cue = Cue(start, end, strong)
+        cue = Cue(start, end, strong, has_again)
         if best is None or (cue.strong, cue.end - cue.start) > (best.strong, best.end - best.start):
             best = cue
     return best

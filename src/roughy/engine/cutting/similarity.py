@@ -24,6 +24,8 @@ RETAKE_CLOSE_RATIO = 0.75
 """Takes that do not open with the same token must be this alike overall."""
 _MIN_CONTENT = 3
 """A take needs this many content words before its content can be compared at all."""
+PARALLEL_REACH = 3
+"""A retake may add a few words before it has said all of the take's words again."""
 COMPLETED_SHARE = 0.8
 """A take is said again when this share of its words come back, in order, at the start."""
 
@@ -90,3 +92,11 @@ def completed_by(take: Sequence[str], following: Sequence[str]) -> bool:
     same = sum(1 for a, b in zip(take, head, strict=True) if a == b or near_partner(a, {b}))
     ends_alike = take[-1] == head[-1] or near_partner(take[-1], {head[-1]}) is not None
     return take[0] == head[0] and ends_alike and same >= max(1, round(COMPLETED_SHARE * len(take)))
+
+
+def substituted(take: Sequence[str], following: Sequence[str], lexicon: Lexicon) -> bool:
+    """A content word of the take is not said again (nor a near spelling of it) where
+    `following` re-says it: a parallel sentence or a correction, not the same words again."""
+    ours = content_words(take, lexicon)
+    theirs = content_words(following[: len(take) + PARALLEL_REACH], lexicon)
+    return matched_words(ours, theirs) < len(ours)

@@ -83,7 +83,12 @@ def propose_held_hesitations(ctx: Context, ledger: Ledger) -> None:
         inside = by_centre.inside(island)
         if not inside or len(inside) > _HELD_MAX_WORDS:
             continue
-        if any((m := ledger.first(i)) is not None and m.kind != RemovalKind.FILLER for i in inside):
+        sure = options.remove_at
+        if any(
+            m.kind != RemovalKind.FILLER and m.confidence >= sure
+            for i in inside
+            for m in ledger.claims(i)
+        ):
             continue
         if not all(_doubtful(ctx, words[i]) for i in inside):
             continue

@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
 from roughy.engine.cutting.passes.fillers import SET_APART_PAUSE_US
-from roughy.engine.cutting.passes.retakes import CUE_SLACK
+from roughy.engine.cutting.passes.retakes import CUE_SLACK, SUBSTITUTED_CONFIDENCE
 from roughy.engine.cutting.passes.stutters import GLUED_CONFIDENCE
-from roughy.engine.cutting.similarity import common_prefix, retake_score, sounds_alike
+from roughy.engine.cutting.similarity import (
+    common_prefix,
+    retake_score,
+    sounds_alike,
+    substituted,
+)
 from roughy.engine.cutting.text import (
     Sentence,
     ends_clause,
@@ -175,10 +180,11 @@ def propose_self_repairs(ctx: Context, ledger: Ledger) -> None:
                 pos += 1
                 continue
             phrase = " ".join(tokens[pos:cut])
+            swapped = substituted(tokens[pos:cut], tokens[cut:], ctx.lexicon)
             mark = Mark(
                 RemovalKind.FALSE_START,
-                f"self-repair: “{phrase}” said again",
-                SELF_REPAIR_CONFIDENCE,
+                f"self-repair: “{phrase}” said again" + (", with other words" if swapped else ""),
+                SUBSTITUTED_CONFIDENCE if swapped else SELF_REPAIR_CONFIDENCE,
                 SELF_REPAIRS,
                 echo=sentence.indices[cut:],
             )

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
-from roughy.engine.cutting.passes.retakes import CUED_RETAKES, PARALLEL_REACH, UNCUED_RETAKES
+from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
+from roughy.engine.cutting.similarity import PARALLEL_REACH
 from roughy.engine.cutting.text import near_partner
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
