@@ -436,3 +436,16 @@ def test_a_slip_between_two_different_sentences_is_only_suggested() -> None:
     decision = decision_for(words, CutOptions())
     assert all(m is None for m in decision.removed)
     assert decision.suggested[words.index(next(w for w in words if w.text == "Wait."))]
+
+
+def test_an_aside_ending_in_a_cue_is_all_cue_whatever_comes_before_the_cue_words() -> None:
+    text = "The ferry leaves at noon. Right okay well then, once more. The ferry sails at twelve."
+    kept = " ".join(w for w, m in _fates(text) if m is None)
+    assert kept == "The ferry sails at twelve."
+
+
+def test_the_take_after_a_cue_is_found_past_a_stray_word() -> None:
+    text = "The shop opens at. Let me try that once more. more. The shop opens at ten on Sundays."
+    kinds = dict(dropped(text))
+    assert kinds["at."] == "retake"
+    assert kinds["try"] == "retake_cue"

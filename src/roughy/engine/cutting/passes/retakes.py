@@ -126,22 +126,27 @@ def _drop_cue_and_take(
 def _whole_sentence_is_cue(
     ctx: Context, sentences: Sequence[Sentence], n: int, cue_start: int, cue_end: int
 ) -> bool:
-    """The cue opens a short sentence and either ends it but for a word or two, or what follows
-    it in the sentence is not the take said again while the next sentence is: the take is
-    restarted where the cue's sentence ends, so all of it is the cue ("sorry, let me say it
-    again from the start, okay")."""
+    """The cue fills a short sentence but for a word or two each side, or the sentence is no
+    longer than an aside and the take before it is said again only after the whole sentence
+    (neither the words before the cue nor those after it restart the take): all of it is the
+    cue ("sorry, let me say it again from the start, okay")."""
     sentence = sentences[n]
     tokens = sentence.tokens
-    if len(tokens) > CUE_MAX_TOKENS or cue_start > CUE_SLACK:
+    if len(tokens) > CUE_MAX_TOKENS:
         return False
-    if len(tokens) - cue_end <= CUE_SLACK:
+    if cue_start <= CUE_SLACK and len(tokens) - cue_end <= CUE_SLACK:
         return True
+    if cue_start > CUE_SLACK and len(tokens) > ASIDE_MAX_TOKENS:
+        return False
     take_indices, take = _take_before(sentences, n)
     if not take or _too_far_back(ctx, sentence, take_indices):
         return False
-    _, rest = _following(sentences, n, sentence, cue_end)
+    if cue_end < len(tokens):
+        _, rest = _following(sentences, n, sentence, cue_end)
+        if _restarted_suffix(take, rest) is not None:
+            return False
     _, after = _following(sentences, n, sentence, len(tokens))
-    return _restarted_suffix(take, rest) is None and _restarted_suffix(take, after) is not None
+    return _restarted_suffix(take, after) is not None
 
 
 def _too_far_back(ctx: Context, sentence: Sentence, take_indices: Sequence[int]) -> bool:
@@ -187,11 +192,15 @@ def _take_before(sentences: Sequence[Sentence], n: int) -> tuple[list[int], list
 def _following(
     sentences: Sequence[Sentence], n: int, sentence: Sentence, cue_end: int
 ) -> tuple[list[int], list[str]]:
-    """What is said after the cue: the rest of its sentence, and the next one if that is short."""
+    """What is said after the cue: the rest of its sentence, and the sentences after it while
+    that is short (a stray word the ASR wrote twice is a sentence of its own)."""
     indices, rest = list(sentence.indices[cue_end:]), list(sentence.tokens[cue_end:])
-    if len(rest) >= MIN_TAKE_TOKENS or n + 1 >= len(sentences):
-        return indices, rest
-    return indices + list(sentences[n + 1].indices), rest + list(sentences[n + 1].tokens)
+    for later in sentences[n + 1 :]:
+        if len(rest) >= MIN_TAKE_TOKENS:
+            break
+        indices += later.indices
+        rest += later.tokens
+    return indices, rest
 
 
 def propose_uncued_retakes(ctx: Context, ledger: Ledger) -> None:
