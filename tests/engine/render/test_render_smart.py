@@ -15,7 +15,7 @@ from mediacheck import decoded_audio, decoded_frame_count, min_frame_psnr
 from render_sources import Sources, run
 
 from roughy.engine.probe import probe
-from roughy.engine.render import OutputSpec, render
+from roughy.engine.render import OutputSpec, render, split_tree
 from roughy.engine.render.frames import RunFinder, read_frame_table
 from roughy.engine.render.plan import plan_render
 from roughy.engine.render.smart import MIN_EDGE_FRAMES, ineligible_reason, plan_pieces, read_table
@@ -176,3 +176,45 @@ def test_open_gop_source_is_copied_only_from_an_idr(
         "no stretch of whole GOPs on the output frame grid",
     )
     assert result.frame_count == decoded_frame_count(result.path) == 45 + 45 + 37
+
+
+def test_many_kept_pieces_render_as_with_one_split(
+    sources: Sources, ffmpeg_bin: Path, out: Out, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SPLIT_FANOUT pieces the graph splits in groups; the frames and samples are those of
+    a single split into every piece."""
+    spans = tuple(Span(i * 120_000, i * 120_000 + 80_000) for i in range(45))
+    cut = cut_of(*spans)
+    plan = plan_render(
+        probe(sources.gop_source), cut, OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("p")
+    )
+    assert len(plan.segments) > split_tree.SPLIT_FANOUT  # two groups
+    grouped = render(
+        sources.gop_source,
+        cut,
+        OutputSpec("mp4"),
+        out("grouped.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
+    monkeypatch.setattr(split_tree, "SPLIT_FANOUT", 10_000)
+    single = render(
+        sources.gop_source,
+        cut,
+        OutputSpec("mp4"),
+        out("single.mp4"),
+        ffmpeg=ffmpeg_bin,
+        smart=False,
+    )
+    assert grouped.frame_count == single.frame_count == plan.frame_count
+    assert decoded_frame_count(grouped.path) == plan.frame_count
+    assert decoded_frames(grouped.path) == decoded_frames(single.path)
+    grouped_audio, rate = decoded_audio(grouped.path)
+    single_audio, _ = decoded_audio(single.path)
+    assert np.array_equal(grouped_audio, single_audio)
+    assert abs(len(grouped_audio) / rate - grouped.frame_count / 25) <= 1 / 25
+
+
+def decoded_frames(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray().tobytes() for f in container.decode(container.streams.video[0])]

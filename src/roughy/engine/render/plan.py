@@ -14,7 +14,9 @@ from pathlib import Path
 
 from roughy.engine.errors import EmptyCut, NoAudioStream, VideoOutputFromAudio
 from roughy.engine.probe import AudioInfo, MediaInfo, VideoInfo
+from roughy.engine.render.encoder import x264_setting
 from roughy.engine.render.spec import TIER_SHORT_EDGE, OutputSpec, PresetSpec, as_preset
+from roughy.engine.render.split_tree import leaf_ranges, split_tree
 from roughy.engine.timebase import (
     FrameSpan,
     frame_count,
@@ -29,8 +31,6 @@ from roughy.engine.types import CutDocument, Span
 DEFAULT_VIDEO_KBPS = {720: 5_000, 1080: 10_000, 2160: 20_000}
 DEFAULT_AUDIO_KBPS = 192
 MIN_AUDIO_KBPS = 32
-X264_PRESET = "veryfast"
-X264_CRF = "20"
 GOP_SECONDS = 2
 MP3_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
 LOSSLESS_AUDIO = ("pcm", "flac", "alac", "wavpack", "ape", "tta", "truehd", "mlp")
@@ -329,7 +329,8 @@ def _full_argv(
     if with_video:
         argv += ["-map", "[vout]"]
         assert info.video is not None and v_kbps is not None and rate is not None
-        argv += video_codec_args(info.video, v_kbps, rate)
+        assert geometry is not None
+        argv += video_codec_args(info.video, v_kbps, rate, min(geometry.width, geometry.height))
     else:
         argv += ["-vn"]
     if with_audio:
@@ -341,14 +342,9 @@ def _full_argv(
     return argv
 
 
-def video_codec_args(video: VideoInfo, kbps: int, rate: Fraction) -> list[str]:
+def video_codec_args(video: VideoInfo, kbps: int, rate: Fraction, short_edge: int) -> list[str]:
     args = [
-        "-c:v",
-        "libx264",
-        "-preset",
-        X264_PRESET,
-        "-crf",
-        X264_CRF,
+        *x264_setting(short_edge).args(),
         "-maxrate",
         f"{kbps}k",
         "-bufsize",
@@ -407,26 +403,25 @@ def filter_graph(
     n = len(segments)
     parts: list[str] = []
     if rate is not None:
-        outs = "".join(f"[v{i}]" for i in range(n))
         # start_time=0 pads a late-starting video with its first frame, keeping the grid on the
         # source timeline; it also drops the display matrix, so it is only used when needed.
         start = ":start_time=0" if late_video else ""
         fps = f"fps=fps={rate}{start}," if fps_filter else ""
-        parts.append(f"[0:v:0]{fps}split={n}{outs}")
-        for i, seg in enumerate(segments):
+        frames = [(s.frame_start or 0, s.frame_end or 0) for s in segments]
+        parts += split_tree(f"[0:v:0]{fps}", "v", frames, "trim", "frame", "setpts")
+        for i, (first, end) in enumerate(leaf_ranges(frames)):
             parts.append(
-                f"[v{i}]trim=start_frame={seg.frame_start}:end_frame={seg.frame_end},"
-                f"setpts=PTS-STARTPTS[sv{i}]"
+                f"[v{i}]trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS[sv{i}]"
             )
     if sample_rate is not None:
-        outs = "".join(f"[a{i}]" for i in range(n))
         pad = f",apad=whole_len={total_samples}" if total_samples else ""
-        parts.append(
-            f"[{audio_input}]aresample={sample_rate}:async=1:first_pts=0{pad},asplit={n}{outs}"
-        )
+        source = f"[{audio_input}]aresample={sample_rate}:async=1:first_pts=0{pad},"
+        samples = [(s.sample_start or 0, s.sample_end or 0) for s in segments]
+        parts += split_tree(source, "a", samples, "atrim", "sample", "asetpts")
         fade = round(sample_rate * fade_ms / 1000)
-        for i, seg in enumerate(segments):
-            parts.append(f"[a{i}]{_audio_segment_chain(seg, fade)}[sa{i}]")
+        for i, (seg, (first, end)) in enumerate(zip(segments, leaf_ranges(samples), strict=True)):
+            chain = _audio_segment_chain(first, end, seg.fade_in, seg.fade_out, fade)
+            parts.append(f"[a{i}]{chain}[sa{i}]")
     pairs = "".join(
         ("" if rate is None else f"[sv{i}]") + ("" if sample_rate is None else f"[sa{i}]")
         for i in range(n)
@@ -443,16 +438,17 @@ def filter_graph(
     return ";".join(parts)
 
 
-def _audio_segment_chain(seg: Segment, fade: int) -> str:
-    assert seg.sample_start is not None and seg.sample_end is not None
-    length = seg.sample_end - seg.sample_start
+def _audio_segment_chain(
+    start_sample: int, end_sample: int, fade_in: bool, fade_out: bool, fade: int
+) -> str:
+    length = end_sample - start_sample
     chain = [
-        f"atrim=start_sample={seg.sample_start}:end_sample={seg.sample_end}",
+        f"atrim=start_sample={start_sample}:end_sample={end_sample}",
         "asetpts=PTS-STARTPTS",
     ]
     fade = min(fade, length // 2)
-    if fade > 0 and seg.fade_in:
+    if fade > 0 and fade_in:
         chain.append(f"afade=t=in:ss=0:ns={fade}")
-    if fade > 0 and seg.fade_out:
+    if fade > 0 and fade_out:
         chain.append(f"afade=t=out:ss={length - fade}:ns={fade}")
     return ",".join(chain)

@@ -31,6 +31,7 @@ import numpy as np
 
 from roughy.engine.errors import RenderInvalid
 from roughy.engine.probe import MediaInfo, VideoInfo
+from roughy.engine.render.encoder import X264_EDGE
 from roughy.engine.render.execute import execute, frames_exact, probe_output
 from roughy.engine.render.frames import FrameTable, RunFinder, placement, read_frame_table
 from roughy.engine.render.plan import (
@@ -58,7 +59,6 @@ BFRAME_ARGS: dict[int, list[str]] = {
     1: ["-bf", "3", "-x264-params", "b-pyramid=none"],
     2: ["-bf", "3", "-x264-params", "b-pyramid=normal"],
 }
-EDGE_CRF = "18"
 MIN_EDGE_FRAMES = 8
 """Very short encoded pieces come out of x264 with a smaller reorder delay than the source,
 which would break dts continuity: runs never leave fewer frames than this to encode."""
@@ -257,7 +257,7 @@ def _encode_step(
         "-noaccurate_seek", "-ss", f"{seek_us / 1_000_000:.6f}", "-i", str(info.path),
         "-map", f"0:{video.stream_index}", "-an", "-sn", "-dn",
         "-vf", f"{grid},setpts=PTS-STARTPTS", "-frames:v", str(piece.count),
-        "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "veryfast", "-crf", EDGE_CRF,
+        "-fps_mode", "passthrough", *X264_EDGE.args(),
         "-maxrate", f"{kbps * 3 // 2}k", "-bufsize", f"{kbps * 3}k",
         "-profile:v", PROFILES[video.profile or ""], "-level:v", str(video.level),
         "-pix_fmt", "yuv420p", "-g", str(max(piece.count, 1)),
