@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 CORES = 2
-"""The analysis decodes with 2 threads (WhisperOptions.cpu_threads)."""
+"""The analysis decodes on 2 one-thread decoders (WhisperOptions.cpu_threads)."""
 _FULL_ANALYSIS = """
 import json, resource, sys, time
 from pathlib import Path

@@ -46,18 +46,19 @@ def analyse(
         if on_progress is not None:
             on_progress(min(1.0, fraction))
 
-    signal = AnalysisSignal.from_file(audio, should_cancel=should_cancel)
-    report(EVIDENCE_SHARE * (1 - share))
     if transcript is None:
         assert transcriber is not None
-        base = EVIDENCE_SHARE * (1 - share)
+        # Transcribed before the evidence is heard, so that the transcriber's copy of the
+        # samples is freed before the signal's is made (one hour: 230 MB each).
         transcript = transcriber.transcribe(
             audio,
             language=language,
-            on_progress=lambda f: report(base + share * f),
+            on_progress=lambda f: report(share * f),
             should_cancel=should_cancel,
         )
-    report(EVIDENCE_SHARE * (1 - share) + share)
+    report(share)
+    signal = AnalysisSignal.from_file(audio, should_cancel=should_cancel)
+    report(share + EVIDENCE_SHARE * (1 - share))
     document = decide_cut(
         transcript,
         signal,
