@@ -153,7 +153,7 @@ def test_presets_differ_in_strength() -> None:
     assert CutOptions.preset("balanced", pad_after_us=1).pad_after_us == 1
 
 
-def test_script_mode_keeps_last_complete_take_and_drops_asides() -> None:
+def test_script_mode_keeps_last_complete_take_and_suggests_asides() -> None:
     script = "The bridge opens at noon. Tickets cost five dollars."
     spoken = (
         "The bridge opens at. The bridge opens at noon. Hold on where is my coffee cup. "
@@ -162,10 +162,13 @@ def test_script_mode_keeps_last_complete_take_and_drops_asides() -> None:
     words = words_from_text(spoken)
     end = words[-1].end_us / 1e6 + 0.5
     doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
-    assert kept_text(doc) == "The bridge opens at noon. Tickets cost five dollars."
-    kinds = {r.kind for r in doc.removed}
-    assert RemovalKind.OFF_SCRIPT in kinds
-    assert kinds & {RemovalKind.RETAKE, RemovalKind.FALSE_START}
+    assert kept_text(doc) == (
+        "The bridge opens at noon. Hold on where is my coffee cup. Tickets cost five dollars."
+    )
+    assert {r.kind for r in doc.removed} & {RemovalKind.RETAKE, RemovalKind.FALSE_START}
+    # An aside off the script is suggested, not removed: the alignment with a script is often
+    # wrong about what is off it (see `passes.script`).
+    assert RemovalKind.OFF_SCRIPT in {r.kind for r in doc.suggested}
     last_take = [w for w in words if w.text == "Tickets"][-1]
     assert covered(doc.kept, last_take.start_us, last_take.end_us) > 0
 
@@ -219,7 +222,10 @@ def test_script_mode_best_take_option() -> None:
         script=script,
         options=CutOptions(script_take="best"),
     )
-    assert kept_text(doc) == "We ship every Friday afternoon."
+    assert [r.pass_name for r in doc.suggested] == ["script_takes"]
+    suggested = doc.suggested[0]
+    shorter = [w for w in words if w.text == "We"][-1]
+    assert suggested.start_us <= shorter.start_us < suggested.end_us
 
 
 @dataclass
