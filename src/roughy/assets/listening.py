@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service
 from roughy.assets.errors import AssetNotUploaded
+from roughy.assets.models import MEASURED
 from roughy.engine.preview import wav_excerpt, waveform_peaks
 from roughy.errors import FieldError, ValidationFailed
 from roughy.storage import Storage
@@ -23,7 +24,7 @@ async def _read_analysis(
     session: AsyncSession, storage: Storage, user_id: str, asset_id: str, read: Callable[..., T]
 ) -> tuple[T, int]:
     asset = await service.get_owned(session, user_id, asset_id)
-    if asset.state not in ("ready", "pending_payment") or asset.duration_us is None:
+    if asset.state not in MEASURED or asset.duration_us is None:
         raise AssetNotUploaded("The asset's audio is not prepared yet.")
     key = service.analysis_audio_key(asset)
 

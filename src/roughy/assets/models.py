@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
@@ -8,8 +9,26 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.kit.clock import utcnow
-from roughy.kit.db import Base, CreatedAt
+from roughy.kit.db import Base, CreatedAt, enum_column
 from roughy.kit.ids import new_id
+
+
+class AssetState(StrEnum):
+    """The stored states. `DELETED` is the /api/v1 soft delete: /v1 never shows such an asset,
+    so its enum (`schemas.AssetState`) is these but `deleted`."""
+
+    PENDING_UPLOAD = "pending_upload"
+    PROCESSING = "processing"
+    PENDING_PAYMENT = "pending_payment"
+    READY = "ready"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+HAS_BYTES = frozenset({AssetState.PROCESSING, AssetState.PENDING_PAYMENT, AssetState.READY})
+"""States whose asset has its whole file stored."""
+MEASURED = frozenset({AssetState.PENDING_PAYMENT, AssetState.READY})
+"""States whose asset was probed (duration, media info)."""
 
 
 class Asset(CreatedAt, Base):
@@ -35,7 +54,9 @@ class Asset(CreatedAt, Base):
     origin: Mapped[str] = mapped_column(String(16), nullable=False, default="upload")
     surface: Mapped[str] = mapped_column(String(8), nullable=False, default="v1")
     type: Mapped[str | None] = mapped_column(String(24))
-    state: Mapped[str] = mapped_column(String(24), nullable=False, default="pending_upload")
+    state: Mapped[AssetState] = enum_column(
+        AssetState, default=AssetState.PENDING_UPLOAD, length=24
+    )
     extension: Mapped[str | None] = mapped_column(String(16))
     content_type: Mapped[str | None] = mapped_column(String(255))
     filename: Mapped[str | None] = mapped_column(String(255))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from roughy.assets.models import Asset
+from roughy.assets.models import HAS_BYTES, MEASURED, Asset, AssetState
 from roughy.assets.schemas import Asset as AssetOut
 from roughy.assets.schemas import (
     AssetSummary,
@@ -17,8 +17,6 @@ from roughy.assets.schemas import (
 from roughy.config import Settings
 from roughy.storage.urls import download_url
 
-_BYTES_READY_STATES = frozenset({"processing", "pending_payment", "ready"})
-
 
 def duration_seconds(duration_us: int | None) -> str | None:
     if duration_us is None:
@@ -27,7 +25,7 @@ def duration_seconds(duration_us: int | None) -> str | None:
 
 
 def _download_url(asset: Asset, settings: Settings) -> str | None:
-    if asset.storage_key is None or asset.state not in _BYTES_READY_STATES:
+    if asset.storage_key is None or asset.state not in HAS_BYTES:
         return None
     url, _ = download_url(
         settings,
@@ -44,19 +42,19 @@ def upload_url(settings: Settings, upload_id: str, path: str = "/v1/uploads") ->
 
 
 def _summary_fields(asset: Asset) -> dict[str, Any]:
-    measured = asset.state in ("ready", "pending_payment")
+    measured = asset.state in MEASURED
     return {
         "id": asset.id,
         "project_id": asset.project_id,
         "type": asset.type,
         "state": asset.state,
         "extension": asset.extension,
-        "size_bytes": None if asset.state == "pending_upload" else asset.size_bytes,
+        "size_bytes": None if asset.state == AssetState.PENDING_UPLOAD else asset.size_bytes,
         "content_type": asset.content_type,
         "duration_seconds": duration_seconds(asset.duration_us) if measured else None,
         "language": asset.language,
         "filename": asset.filename,
-        "cuttable": asset.state == "ready",
+        "cuttable": asset.state == AssetState.READY,
         "created_at": asset.created_at,
     }
 
@@ -66,7 +64,7 @@ def public_summary(asset: Asset) -> AssetSummary:
 
 
 def public_detail(asset: Asset, settings: Settings) -> AssetOut:
-    pending = asset.state == "pending_upload"
+    pending = asset.state == AssetState.PENDING_UPLOAD
     return AssetOut(
         **_summary_fields(asset),
         error_code=asset.error_code,
@@ -79,9 +77,9 @@ def public_detail(asset: Asset, settings: Settings) -> AssetOut:
 def legacy_state(asset: Asset) -> LegacyAssetState:
     if asset.deleted_at is not None:
         return LegacyAssetState.DELETED
-    if asset.state == "pending_upload":
+    if asset.state == AssetState.PENDING_UPLOAD:
         return LegacyAssetState.PENDING_UPLOAD
-    if asset.state == "failed":
+    if asset.state == AssetState.FAILED:
         return LegacyAssetState.FAILED
     return LegacyAssetState.READY
 
@@ -91,7 +89,7 @@ def legacy_summary(asset: Asset) -> LegacyAssetSummary:
         id=asset.id,
         type=asset.type,
         state=legacy_state(asset),
-        size_bytes=None if asset.state == "pending_upload" else asset.size_bytes,
+        size_bytes=None if asset.state == AssetState.PENDING_UPLOAD else asset.size_bytes,
         content_type=asset.content_type,
         duration_seconds=duration_seconds(asset.duration_us),
         created_at=asset.created_at,

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.assets.models import Asset
+from roughy.assets.models import Asset, AssetState
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.projects.models import Project
 
@@ -17,7 +17,7 @@ async def list_owned(
     page: PageParams,
     *,
     project_id: str | None = None,
-    states: Sequence[str] | None = None,
+    states: Sequence[AssetState] | None = None,
     include_deleted: bool = False,
     origin: str | None = None,
 ) -> Slice[Asset]:
@@ -32,7 +32,7 @@ async def list_owned(
 async def pending_payment_oldest_first(session: AsyncSession, user_id: str) -> list[Asset]:
     rows = await session.execute(
         select(Asset)
-        .where(Asset.user_id == user_id, Asset.state == "pending_payment")
+        .where(Asset.user_id == user_id, Asset.state == AssetState.PENDING_PAYMENT)
         .order_by(Asset.pending_payment_at.asc().nulls_first(), Asset.created_at.asc())
         .with_for_update()
     )
@@ -42,7 +42,7 @@ async def pending_payment_oldest_first(session: AsyncSession, user_id: str) -> l
 async def unpaid_since(session: AsyncSession, before: datetime) -> list[Asset]:
     rows = await session.execute(
         select(Asset)
-        .where(Asset.state == "pending_payment", Asset.pending_payment_at < before)
+        .where(Asset.state == AssetState.PENDING_PAYMENT, Asset.pending_payment_at < before)
         .with_for_update(skip_locked=True)
     )
     return list(rows.scalars())

@@ -9,6 +9,8 @@ from roughy.kit.schemas import Schema
 
 
 class AssetState(StrEnum):
+    """The /v1 enum: the stored states (`models.AssetState`) but `deleted`."""
+
     PENDING_UPLOAD = "pending_upload"
     PROCESSING = "processing"
     PENDING_PAYMENT = "pending_payment"

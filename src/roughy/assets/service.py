@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import repository as repo
 from roughy.assets.errors import AssetNotFound, AssetNotUploaded, UploadedNotMedia
-from roughy.assets.models import Asset
+from roughy.assets.models import HAS_BYTES, Asset, AssetState
 
 # Re-exported: callers read an asset's API shape through the service.
 from roughy.assets.presentation import duration_seconds as duration_seconds
@@ -24,8 +24,8 @@ from roughy.assets.presentation import legacy_summary as legacy_summary
 from roughy.assets.presentation import public_detail as public_detail
 from roughy.assets.presentation import public_summary as public_summary
 from roughy.assets.presentation import upload_url as upload_url
+from roughy.assets.schemas import AssetState as PublicAssetState
 from roughy.assets.schemas import (
-    AssetState,
     LegacyAssetState,
 )
 from roughy.auth.models import User
@@ -127,7 +127,7 @@ async def open_asset(
             project_id=project.id,
             origin="upload",
             surface=surface,
-            state=AssetState.PENDING_UPLOAD.value,
+            state=AssetState.PENDING_UPLOAD,
             upload_length=upload_length,
             language=language,
             type=type,
@@ -148,7 +148,7 @@ async def add_output(
         project_id=project_id,
         origin="pipeline",
         surface="legacy",
-        state="ready",
+        state=AssetState.READY,
         ready_at=utcnow(),
         **fields,
     )
@@ -201,7 +201,7 @@ async def list_public(
     page: PageParams,
     *,
     project_id: str | None,
-    state: AssetState | None,
+    state: PublicAssetState | None,
 ) -> Slice[Asset]:
     if project_id is not None and parse_id(project_id) is None:
         return Slice(rows=[], total=0)
@@ -210,15 +210,15 @@ async def list_public(
         user_id,
         page,
         project_id=project_id,
-        states=[state.value] if state is not None else None,
+        states=[AssetState(state)] if state is not None else None,
         origin="upload",
     )
 
 
-_LEGACY_FILTERS: dict[LegacyAssetState, list[str]] = {
-    LegacyAssetState.PENDING_UPLOAD: ["pending_upload"],
-    LegacyAssetState.READY: ["processing", "pending_payment", "ready"],
-    LegacyAssetState.FAILED: ["failed"],
+_LEGACY_FILTERS: dict[LegacyAssetState, list[AssetState]] = {
+    LegacyAssetState.PENDING_UPLOAD: [AssetState.PENDING_UPLOAD],
+    LegacyAssetState.READY: sorted(HAS_BYTES),
+    LegacyAssetState.FAILED: [AssetState.FAILED],
 }
 
 
@@ -226,9 +226,9 @@ async def list_legacy(
     session: AsyncSession, user_id: str, page: PageParams, state: LegacyAssetState | None
 ) -> Slice[Asset]:
     """Default (no state): pending_upload + ready, as the old API did."""
-    if state is LegacyAssetState.DELETED:
+    if state == LegacyAssetState.DELETED:
         return await repo.list_owned(
-            session, user_id, page, states=["deleted"], include_deleted=True
+            session, user_id, page, states=[AssetState.DELETED], include_deleted=True
         )
     states = (
         _LEGACY_FILTERS[state]
@@ -255,9 +255,9 @@ async def mark_uploaded(
 ) -> None:
     """All bytes are in (at `storage_key`, by default the source key): `processing`, and exactly
     one `assets.prepare` in this transaction."""
-    if asset.state != AssetState.PENDING_UPLOAD.value:
+    if asset.state != AssetState.PENDING_UPLOAD:
         return
-    asset.state = AssetState.PROCESSING.value
+    asset.state = AssetState.PROCESSING
     asset.size_bytes = size_bytes
     asset.extension = _planned_extension(asset)
     asset.storage_key = storage_key or source_key(asset)
@@ -291,7 +291,7 @@ async def confirm_presigned(
     """Presigned flow, step 3: the PUT landed (in the bucket, or through Roughy on local
     storage), so its format is read from its first bytes and preparation starts. Idempotent."""
     asset = await get_owned(session, user_id, asset_id, for_update=True)
-    if asset.state != AssetState.PENDING_UPLOAD.value:
+    if asset.state != AssetState.PENDING_UPLOAD:
         return asset
     key = presigned_upload_key(asset)
     try:
@@ -340,7 +340,7 @@ async def soft_delete(session: AsyncSession, user_id: str, asset_id: str) -> Non
     asset = await get_owned(session, user_id, asset_id, include_deleted=True, for_update=True)
     if asset.deleted_at is None:
         asset.deleted_at = utcnow()
-        asset.state = "deleted"
+        asset.state = AssetState.DELETED
         await session.flush()
 
 
@@ -362,9 +362,9 @@ async def purge_expired(session: AsyncSession) -> int:
 async def fail(session: AsyncSession, asset_id: str, *, code: str, message: str) -> None:
     """`failed` keeps the row and its error; the bytes go (nothing is stored unpaid)."""
     asset = await load(session, asset_id, for_update=True)
-    if asset is None or asset.state != AssetState.PROCESSING.value:
+    if asset is None or asset.state != AssetState.PROCESSING:
         return
-    asset.state = AssetState.FAILED.value
+    asset.state = AssetState.FAILED
     asset.error_code = code
     asset.error_message = message[:2000]
     asset.storage_key = None
@@ -396,7 +396,7 @@ async def settle(
     """Record what preparation measured, then charge once: ready, or pending_payment when the
     balance is short. /api/v1 assets are billed by their pipelines, never here."""
     asset = await load(session, asset_id, for_update=True)
-    if asset is None or asset.state != AssetState.PROCESSING.value:
+    if asset is None or asset.state != AssetState.PROCESSING:
         return None
     asset.duration_us = duration_us
     asset.media_info = media_info
@@ -405,7 +405,7 @@ async def settle(
     if charge and not await credits.try_consume_asset(
         session, asset.user_id, asset.id, credits_for(duration_us)
     ):
-        asset.state = AssetState.PENDING_PAYMENT.value
+        asset.state = AssetState.PENDING_PAYMENT
         asset.pending_payment_at = utcnow()
         await session.flush()
         await webhooks.emit(
@@ -415,12 +415,12 @@ async def settle(
             data={"entity_id": asset.id, "asset_id": asset.id},
         )
         return asset.state
-    await _make_ready(session, asset, previous_state=AssetState.PROCESSING.value)
+    await _make_ready(session, asset, previous_state=AssetState.PROCESSING)
     return asset.state
 
 
-async def _make_ready(session: AsyncSession, asset: Asset, *, previous_state: str) -> None:
-    asset.state = AssetState.READY.value
+async def _make_ready(session: AsyncSession, asset: Asset, *, previous_state: AssetState) -> None:
+    asset.state = AssetState.READY
     asset.ready_at = utcnow()
     asset.pending_payment_at = None
     await session.flush()
@@ -440,6 +440,6 @@ async def activate_pending_payment(session: AsyncSession, user_id: str) -> list[
         amount = credits_for(asset.duration_us or 0)
         if not await credits.try_consume_asset(session, user_id, asset.id, amount):
             break
-        await _make_ready(session, asset, previous_state=AssetState.PENDING_PAYMENT.value)
+        await _make_ready(session, asset, previous_state=AssetState.PENDING_PAYMENT)
         activated.append(asset.id)
     return activated

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from roughy.assets import service
+from roughy.assets.models import AssetState
 from roughy.engine.audio import extract_analysis_audio
 from roughy.engine.probe import MediaInfo, probe
 from roughy.engine.types import EngineError
@@ -82,7 +83,7 @@ async def prepare(ctx: JobContext, asset_id: str) -> None:
     """Probe the source, extract the 16 kHz analysis audio once, then settle the charge."""
     async with ctx.transaction() as session:
         asset = await service.load(session, asset_id)
-        if asset is None or asset.state != "processing" or asset.storage_key is None:
+        if asset is None or asset.state != AssetState.PROCESSING or asset.storage_key is None:
             return
         source_key = asset.storage_key
         analysis_key = service.analysis_audio_key(asset)

@@ -16,7 +16,8 @@ from roughy.credits import service as credits
 from roughy.errors import RoughyError
 from roughy.kit.pagination import PageParams
 from roughy.projects import service as projects
-from roughy.projects.schemas import ProjectCreate, ProjectState
+from roughy.projects.models import ProjectState
+from roughy.projects.schemas import ProjectCreate
 
 console = Console()
 users = typer.Typer(help="Manage user accounts.", no_args_is_help=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
 from roughy.assets.errors import AssetNotFound
-from roughy.assets.models import Asset
+from roughy.assets.models import Asset, AssetState
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
 from roughy.cuts.analysis import analyse_asset, media_facts
@@ -51,7 +51,7 @@ def seconds(us: int) -> str:
 
 async def get_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
     asset = await assets.get_owned(session, user.id, asset_id, for_share=True)
-    if asset.state == "deleted":
+    if asset.state == AssetState.DELETED:
         raise AssetNotFound()
     return asset
 
@@ -64,15 +64,15 @@ async def get_asset_any_state(session: AsyncSession, asset_id: str) -> Asset | N
 def require_cuttable(asset: Asset) -> None:
     """Cuttable = prepared and paid (`ready`), or being prepared (`processing`: the cut waits
     for the preparation, see `create`)."""
-    if asset.state == "pending_upload":
+    if asset.state == AssetState.PENDING_UPLOAD:
         raise AssetProcessing(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    if asset.state == "processing":
+    if asset.state == AssetState.PROCESSING:
         return
-    if asset.state == "pending_payment":
+    if asset.state == AssetState.PENDING_PAYMENT:
         raise AssetPaymentRequired()
-    if asset.state == "failed":
+    if asset.state == AssetState.FAILED:
         raise AssetFailed()
-    if asset.state != "ready":
+    if asset.state != AssetState.READY:
         raise Conflict(f"The asset is {asset.state}.")
     if asset.origin != "upload":
         raise Conflict("Only uploaded source media can be cut.")
@@ -98,7 +98,7 @@ async def _defer_compute(session: AsyncSession, asset: Asset, cut_id: str) -> No
     """`cuts.compute` now, or, while the asset is prepared, right after its preparation job
     (same job lock): the cut stays `pending` until then and reads the analysis audio the
     preparation extracted."""
-    waits = asset.state == "processing"
+    waits = asset.state == AssetState.PROCESSING
     lock = assets.preparation_lock(asset.id) if waits else None
     await defer(session, "cuts.compute", queue="cpu", lock=lock, cut_id=cut_id)
 

@@ -9,10 +9,10 @@ from roughy.deps import SessionDep
 from roughy.kit.openapi import error_responses
 from roughy.kit.pagination import Page, PageDep
 from roughy.projects import service
+from roughy.projects.models import ProjectState
 from roughy.projects.schemas import (
     Project,
     ProjectCreate,
-    ProjectState,
     ProjectSummary,
     ProjectUpdate,
 )

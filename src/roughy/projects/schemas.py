@@ -1,16 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import Field
 
 from roughy.kit.schemas import Schema
-
-
-class ProjectState(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
+from roughy.projects.models import ProjectState
 
 
 class ProjectCreate(Schema):

@@ -9,13 +9,15 @@ from roughy.kit.clock import utcnow
 from roughy.kit.pagination import PageParams, Slice
 from roughy.projects import repository as repo
 from roughy.projects.errors import ProjectNotFound
-from roughy.projects.models import Project
-from roughy.projects.schemas import ProjectCreate, ProjectState, ProjectUpdate
+from roughy.projects.models import Project, ProjectState
+from roughy.projects.schemas import ProjectCreate, ProjectUpdate
 from roughy.storage import keys
 
 
 async def create(session: AsyncSession, user: User, body: ProjectCreate) -> Project:
-    return await rows.add(session, Project(user_id=user.id, name=body.name, state="active"))
+    return await rows.add(
+        session, Project(user_id=user.id, name=body.name, state=ProjectState.ACTIVE)
+    )
 
 
 async def get(
@@ -29,7 +31,7 @@ async def get(
 async def list_projects(
     session: AsyncSession, user: User, state: ProjectState, page: PageParams
 ) -> Slice[Project]:
-    return await rows.list_owned(session, Project, user.id, page, state=state.value)
+    return await rows.list_owned(session, Project, user.id, page, state=state)
 
 
 async def update(
@@ -38,9 +40,9 @@ async def update(
     project = await get(session, user, project_id, for_update=True)
     if body.name is not None:
         project.name = body.name
-    if body.state is not None and body.state.value != project.state:
-        project.state = body.state.value
-        project.archived_at = utcnow() if body.state is ProjectState.ARCHIVED else None
+    if body.state is not None and body.state != project.state:
+        project.state = body.state
+        project.archived_at = utcnow() if body.state == ProjectState.ARCHIVED else None
     await session.flush()
     return project
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
@@ -8,8 +9,23 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.kit.clock import utcnow
-from roughy.kit.db import Base, CreatedAt
+from roughy.kit.db import Base, CreatedAt, enum_column
 from roughy.kit.ids import new_id
+
+
+class UploadKind(StrEnum):
+    SINGLE = "single"
+    PARTIAL = "partial"
+    FINAL = "final"
+
+
+class UploadState(StrEnum):
+    ACTIVE = "active"
+    COMPLETE = "complete"
+    CONSUMED = "consumed"
+    """A complete part that a final upload took, or a spare one the sweep dropped."""
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 class Upload(CreatedAt, Base):
@@ -19,8 +35,8 @@ class Upload(CreatedAt, Base):
 
     kind: `single` (one asset, id == asset id), `partial` (a concatenation part, no asset) or
     `final` (an asset whose bytes are the concatenation of `parts`).
-    state: `active` -> `complete`; `cancelled` (terminated) and `expired` are tombstones kept so
-    late requests get 404/410 rather than a fresh upload.
+    state: `active` -> `complete` (-> `consumed`, a part); `cancelled` (terminated) and `expired`
+    are tombstones kept so late requests get 404/410 rather than a fresh upload.
     """
 
     __tablename__ = "uploads"
@@ -32,8 +48,8 @@ class Upload(CreatedAt, Base):
         ForeignKey("assets.id", ondelete="SET NULL"), index=True
     )
     surface: Mapped[str] = mapped_column(String(8), nullable=False, default="v1")
-    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="single")
-    state: Mapped[str] = mapped_column(String(12), nullable=False, default="active")
+    kind: Mapped[UploadKind] = enum_column(UploadKind, default=UploadKind.SINGLE, length=8)
+    state: Mapped[UploadState] = enum_column(UploadState, default=UploadState.ACTIVE, length=12)
     length: Mapped[int | None] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     upload_metadata: Mapped[str | None] = mapped_column(Text)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.assets.models import Asset
-from roughy.uploads.models import Upload
+from roughy.assets.models import Asset, AssetState
+from roughy.uploads.models import Upload, UploadKind, UploadState
 
 
 async def add(session: AsyncSession, upload: Upload) -> Upload:
@@ -32,14 +32,19 @@ async def get_many(
     return list((await session.execute(query)).scalars())
 
 
+def _staged_bytes_needed() -> ColumnElement[bool]:
+    """Unfinished, or a complete part no final took yet."""
+    return or_(
+        Upload.state == UploadState.ACTIVE,
+        and_(Upload.kind == UploadKind.PARTIAL, Upload.state == UploadState.COMPLETE),
+    )
+
+
 async def expired_active(session: AsyncSession, now: datetime, limit: int = 500) -> list[Upload]:
     rows = await session.execute(
         select(Upload)
         .where(
-            or_(
-                Upload.state == "active",
-                and_(Upload.kind == "partial", Upload.state == "complete"),
-            ),
+            _staged_bytes_needed(),
             Upload.expires_at < now,
         )
         .order_by(Upload.expires_at)
@@ -53,7 +58,11 @@ async def orphaned_active(session: AsyncSession, limit: int = 500) -> list[Uploa
     """Active single/final uploads whose asset is gone (asset or project deleted)."""
     rows = await session.execute(
         select(Upload)
-        .where(Upload.state == "active", Upload.kind != "partial", Upload.asset_id.is_(None))
+        .where(
+            Upload.state == UploadState.ACTIVE,
+            Upload.kind != UploadKind.PARTIAL,
+            Upload.asset_id.is_(None),
+        )
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -67,16 +76,13 @@ async def live_ids(session: AsyncSession, ids: Sequence[str]) -> set[str]:
     rows = await session.execute(
         select(Upload.id).where(
             Upload.id.in_(list(ids)),
-            or_(
-                Upload.state == "active",
-                and_(Upload.kind == "partial", Upload.state == "complete"),
-            ),
+            _staged_bytes_needed(),
         )
     )
     return set(rows.scalars())
 
 
-async def set_state(session: AsyncSession, upload_ids: Sequence[str], state: str) -> None:
+async def set_state(session: AsyncSession, upload_ids: Sequence[str], state: UploadState) -> None:
     await session.execute(update(Upload).where(Upload.id.in_(list(upload_ids))).values(state=state))
 
 
@@ -89,7 +95,7 @@ async def abandoned_presigned(
         select(Asset)
         .where(
             Asset.origin == "upload",
-            Asset.state == "pending_upload",
+            Asset.state == AssetState.PENDING_UPLOAD,
             Asset.created_at < before,
             ~has_upload,
         )

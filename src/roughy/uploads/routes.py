@@ -32,7 +32,7 @@ from roughy.kit.openapi import (
 )
 from roughy.uploads import service, transfer
 from roughy.uploads.errors import MalformedTusRequest, UploadExpired
-from roughy.uploads.models import Upload
+from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.schemas import (
     PresignedUpload,
     ResumableCreated,
@@ -91,11 +91,11 @@ def _state_headers(upload: Upload, settings: Settings) -> dict[str, str]:
         headers["Upload-Defer-Length"] = "1"
     if upload.upload_metadata:
         headers["Upload-Metadata"] = upload.upload_metadata
-    if upload.state == "active":
+    if upload.state == UploadState.ACTIVE:
         headers["Upload-Expires"] = expires_header(upload.expires_at)
-    if upload.kind == "partial":
+    if upload.kind == UploadKind.PARTIAL:
         headers["Upload-Concat"] = "partial"
-    elif upload.kind == "final":
+    elif upload.kind == UploadKind.FINAL:
         urls = " ".join(upload_url(settings, upload.surface, p) for p in upload.parts or [])
         headers["Upload-Concat"] = f"final;{urls}"
     return headers

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
-from roughy.assets.models import Asset
+from roughy.assets.models import Asset, AssetState
 from roughy.assets.schemas import AssetCreate
 from roughy.auth.models import User
 from roughy.config import Settings
@@ -27,7 +27,7 @@ from roughy.uploads.errors import (
     UploadExpired,
     UploadNotFound,
 )
-from roughy.uploads.models import Upload
+from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.staging import Staged, StagedRef
 from roughy.uploads.tus import LEGACY, V1, Surface, sanitize_filename
 
@@ -58,7 +58,9 @@ def _expiry(settings: Settings) -> datetime:
 
 
 def is_expired(upload: Upload) -> bool:
-    return upload.state == "expired" or (upload.state == "active" and upload.expires_at <= utcnow())
+    return upload.state == UploadState.EXPIRED or (
+        upload.state == UploadState.ACTIVE and upload.expires_at <= utcnow()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,8 +172,8 @@ async def _add_upload(
             user_id=user.id,
             asset_id=asset_id,
             surface=surface,
-            kind="single" if asset_id else "partial",
-            state="active",
+            kind=UploadKind.SINGLE if asset_id else UploadKind.PARTIAL,
+            state=UploadState.ACTIVE,
             length=length,
             offset=0,
             upload_metadata=metadata,
@@ -190,9 +192,9 @@ async def _complete_parts(
     for part in parts:
         if part is None or part.user_id != user.id or part.surface != surface:
             raise UploadNotFound("A partial upload named in Upload-Concat was not found.")
-        if part.kind != "partial":
+        if part.kind != UploadKind.PARTIAL:
             raise MalformedTusRequest("Upload-Concat may only name partial uploads.")
-        if part.state != "complete":
+        if part.state != UploadState.COMPLETE:
             raise ConcatenationConflict(
                 "Every partial upload must be complete (and not yet used) before concatenation."
             )
@@ -217,7 +219,7 @@ async def open_final(
     if surface.final_is_pending_asset:
         target_id = metadata.get("asset_id") or ""
         upload = await require_upload(session, user.id, target_id, surface.name, for_update=True)
-        if upload.kind not in ("single", "final") or upload.offset != 0:
+        if upload.kind == UploadKind.PARTIAL or upload.offset != 0:
             raise ConcatenationConflict(
                 "Only an untouched pending upload can become a concatenation."
             )
@@ -234,7 +236,7 @@ async def open_final(
             raw_metadata=raw_metadata,
             settings=settings,
         )
-    upload.kind = "final"
+    upload.kind = UploadKind.FINAL
     upload.parts = [p.id for p in parts]
     if raw_metadata is not None:
         upload.upload_metadata = raw_metadata
@@ -262,11 +264,15 @@ async def require_upload(
         upload = await repo.get(session, upload_id, for_update=for_update)
     if upload is None or upload.user_id != user_id or upload.surface != surface:
         raise UploadNotFound()
-    if upload.state == "cancelled" and not allow_cancelled:
+    if upload.state == UploadState.CANCELLED and not allow_cancelled:
         raise UploadNotFound()
     if is_expired(upload):
         raise UploadExpired()
-    if upload.kind != "partial" and upload.asset_id is None and upload.state != "cancelled":
+    if (
+        upload.kind != UploadKind.PARTIAL
+        and upload.asset_id is None
+        and upload.state != UploadState.CANCELLED
+    ):
         raise UploadNotFound()
     return upload
 
@@ -283,7 +289,7 @@ async def asset_of(session: AsyncSession, upload: Upload) -> Asset | None:
 
 def needs_sniff(upload: Upload, asset: Asset | None) -> bool:
     """Detect the format from the first bytes of an asset's upload (both surfaces)."""
-    return upload.offset == 0 and asset is not None and upload.kind == "single"
+    return upload.offset == 0 and asset is not None and upload.kind == UploadKind.SINGLE
 
 
 def check_new_length(upload: Upload, declared: int | None) -> int | None:
@@ -325,7 +331,7 @@ async def commit_patch(
     """One commit per PATCH: the new offset (bytes already durable), byte-derived asset fields,
     and, when the last byte is in, completion with exactly one `assets.prepare`."""
     upload = await repo.get(session, upload_id, for_update=True)
-    if upload is None or upload.state != "active" or upload.offset != start:
+    if upload is None or upload.state != UploadState.ACTIVE or upload.offset != start:
         raise OffsetMismatch("The upload changed while this request was writing.")
     if new_length is not None:
         upload.length = new_length
@@ -343,7 +349,7 @@ async def _maybe_complete(
     completed = upload.length is not None and upload.offset == upload.length
     source_key = None
     if completed:
-        upload.state = "complete"
+        upload.state = UploadState.COMPLETE
         upload.completed_at = utcnow()
         if asset is not None:
             assembled_at = staged.key if staged.assembled else None
@@ -369,10 +375,10 @@ async def commit_final(
 ) -> Committed:
     """The concatenated bytes are durable: the final upload is complete, the parts are spent."""
     upload = await repo.get(session, upload_id, for_update=True)
-    if upload is None or upload.state != "active" or upload.length is None:
+    if upload is None or upload.state != UploadState.ACTIVE or upload.length is None:
         raise OffsetMismatch("The upload changed while it was being concatenated.")
     _record_staged(upload, staged)
-    await repo.set_state(session, upload.parts or [], "consumed")
+    await repo.set_state(session, upload.parts or [], UploadState.CONSUMED)
     asset = await asset_of(session, upload)
     if asset is not None and sniffed is not None:
         assets.record_sniff(asset, sniffed)
@@ -389,9 +395,9 @@ async def terminate(
     """Cancel: the upload becomes a tombstone; its asset is removed (/v1) or soft-deleted
     (/api/v1). Idempotent. Returns where its staged bytes are, for the caller to drop."""
     upload = await repo.get(session, upload_id, for_update=True)
-    if upload is None or upload.state == "cancelled":
+    if upload is None or upload.state == UploadState.CANCELLED:
         return None
-    upload.state = "cancelled"
+    upload.state = UploadState.CANCELLED
     asset = await asset_of(session, upload)
     if asset is not None:
         if soft_delete_asset:
@@ -408,17 +414,17 @@ async def sweep(session: AsyncSession, settings: Settings) -> list[StagedRef]:
     too). Returns where the staged bytes that can go are."""
     swept: list[StagedRef] = []
     for upload in await repo.expired_active(session, utcnow()):
-        if upload.state == "complete":  # a spare concatenation part nobody used
-            upload.state = "consumed"
+        if upload.state == UploadState.COMPLETE:  # a spare concatenation part nobody used
+            upload.state = UploadState.CONSUMED
             swept.append(StagedRef.of(upload))
             continue
-        upload.state = "expired"
+        upload.state = UploadState.EXPIRED
         asset = await asset_of(session, upload)
-        if asset is not None and asset.state == "pending_upload":
+        if asset is not None and asset.state == AssetState.PENDING_UPLOAD:
             await assets.remove(session, asset)
         swept.append(StagedRef.of(upload))
     for upload in await repo.orphaned_active(session):
-        upload.state = "cancelled"
+        upload.state = UploadState.CANCELLED
         swept.append(StagedRef.of(upload))
     abandoned_before = utcnow() - timedelta(hours=settings.upload_expiry_hours)
     for asset in await repo.abandoned_presigned(session, abandoned_before):

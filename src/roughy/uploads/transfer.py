@@ -27,6 +27,7 @@ from pathlib import Path
 import anyio
 
 from roughy.assets import service as assets
+from roughy.assets.models import AssetState
 from roughy.auth.models import User
 from roughy.engine.probe import SNIFF_BYTES, sniff
 from roughy.errors import BadRequest
@@ -45,7 +46,7 @@ from roughy.uploads.errors import (
     WriterReplaced,
 )
 from roughy.uploads.lock import writer_lock
-from roughy.uploads.models import Upload
+from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.service import Committed
 from roughy.uploads.staging import LocalSink, StagedRef, Staging, staging_for
 from roughy.uploads.tus import Checksum
@@ -86,12 +87,12 @@ async def _plan(runtime: Runtime, user: User, request: PatchRequest) -> _Plan | 
     """Everything that can refuse the PATCH, before the lock and before any body byte."""
     async with runtime.db.transaction() as session:
         upload = await service.require_upload(session, user.id, request.upload_id, request.surface)
-        if upload.kind == "final":
+        if upload.kind == UploadKind.FINAL:
             raise FinalUploadPatch()
         new_length = service.check_new_length(upload, request.declared_length)
         if request.offset != upload.offset:
             raise OffsetMismatch(headers=_offset_headers(upload.offset))
-        if upload.state == "complete":
+        if upload.state == UploadState.COMPLETE:
             if request.content_length in (None, 0):
                 return Committed(upload.offset, upload.length, upload.expires_at, True, None)
             raise UploadComplete(headers=_offset_headers(upload.offset))
@@ -127,7 +128,7 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
             )
             if upload.offset != request.offset:
                 raise OffsetMismatch(headers=_offset_headers(upload.offset))
-            if upload.state != "active":
+            if upload.state != UploadState.ACTIVE:
                 raise UploadComplete(headers=_offset_headers(upload.offset))
         stop = StopSignal()
         await lock.listen(stop.trigger)
@@ -232,7 +233,7 @@ async def presigned_put(
         asset = await assets.load(session, asset_id)
         if asset is None or asset.deleted_at is not None:
             raise UploadNotFound("This upload URL no longer points at an asset.")
-        if asset.state != "pending_upload":
+        if asset.state != AssetState.PENDING_UPLOAD:
             raise UploadComplete("The asset was already confirmed.")
     path = put_staging_path(runtime, asset_id)
     async with writer_lock(runtime.db.url, asset_id, settings.upload_lock_wait_seconds):
@@ -255,7 +256,7 @@ async def presigned_put(
                 raise BadRequest("The upload was incomplete or below 64 bytes; PUT the file again.")
             async with runtime.db.transaction() as session:
                 asset = await assets.load(session, asset_id, for_update=True)
-                if asset is None or asset.state != "pending_upload":
+                if asset is None or asset.state != AssetState.PENDING_UPLOAD:
                     raise UploadComplete("The asset changed during the upload.")
                 key = assets.presigned_upload_key(asset)
                 await anyio.to_thread.run_sync(

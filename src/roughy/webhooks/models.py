@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
@@ -8,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roughy.kit.clock import utcnow
-from roughy.kit.db import Base, CreatedAt
+from roughy.kit.db import Base, CreatedAt, enum_column
 from roughy.kit.ids import new_id
 
 
@@ -47,6 +48,13 @@ class WebhookEvent(CreatedAt, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
 
 
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 class WebhookDelivery(CreatedAt, Base):
     """One event to one endpoint. state: pending -> succeeded | failed (retries exhausted) |
     skipped (endpoint disabled before it went out)."""
@@ -59,7 +67,7 @@ class WebhookDelivery(CreatedAt, Base):
     event_id: Mapped[str] = mapped_column(
         ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
     )
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    state: Mapped[DeliveryState] = enum_column(DeliveryState, default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first
-from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from roughy.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 """Offsets beyond any table size (and below bigint overflow) all return an empty page."""
 
@@ -112,6 +112,9 @@ async def get_delivery_for_update(
 async def skip_pending_deliveries(session: AsyncSession, endpoint_id: str, reason: str) -> None:
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == "pending")
-        .values(state="skipped", last_error=reason, next_attempt_at=None)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.state == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.SKIPPED, last_error=reason, next_attempt_at=None)
     )

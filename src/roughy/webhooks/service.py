@@ -23,7 +23,7 @@ from roughy.kit.pagination import PageParams, Slice
 from roughy.webhooks import delivery as sender
 from roughy.webhooks import repository as repo
 from roughy.webhooks.errors import WebhookEndpointNotFound
-from roughy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from roughy.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from roughy.webhooks.schemas import EventType, WebhookEndpointCreate
 from roughy.webhooks.signing import new_secret
 
@@ -73,7 +73,7 @@ async def emit(
                 id=new_id(),
                 endpoint_id=endpoint.id,
                 event_id=event_id,
-                state="pending",
+                state=DeliveryState.PENDING,
                 attempts=0,
                 next_attempt_at=utcnow(),
             ),
@@ -191,7 +191,7 @@ async def _pending(
 ) -> tuple[WebhookDelivery, WebhookEvent, WebhookEndpoint] | None:
     """The delivery, its event and endpoint under a row lock, if it is still to be attempted."""
     found = await repo.get_delivery_for_update(session, delivery_id)
-    return found if found is not None and found[0].state == "pending" else None
+    return found if found is not None and found[0].state == DeliveryState.PENDING else None
 
 
 async def start_attempt(session: AsyncSession, delivery_id: str) -> Attempt | None:
@@ -202,7 +202,7 @@ async def start_attempt(session: AsyncSession, delivery_id: str) -> Attempt | No
         return None
     row, event, endpoint = found
     if not endpoint.enabled:
-        row.state = "skipped"
+        row.state = DeliveryState.SKIPPED
         row.last_error = endpoint.disabled_reason or "endpoint disabled"
         row.next_attempt_at = None
         return None
@@ -235,7 +235,7 @@ async def record_attempt(
         },
     )
     if result.ok:
-        row.state = "succeeded"
+        row.state = DeliveryState.SUCCEEDED
         row.delivered_at = now
         row.next_attempt_at = None
         endpoint.last_success_at = now
@@ -250,7 +250,7 @@ async def record_attempt(
 async def _give_up(
     session: AsyncSession, row: WebhookDelivery, endpoint: WebhookEndpoint, error: str | None
 ) -> None:
-    row.state = "failed"
+    row.state = DeliveryState.FAILED
     row.next_attempt_at = None
     if endpoint.last_success_at is None or endpoint.last_success_at < row.created_at:
         endpoint.enabled = False
