@@ -10,7 +10,7 @@ from roughy.auth import service
 from roughy.auth.errors import AccountDeleted
 from roughy.auth.models import User
 from roughy.auth.service import Principal
-from roughy.deps import SessionDep
+from roughy.deps import RuntimeDep, SessionDep
 from roughy.errors import Unauthenticated
 
 SESSION_COOKIE = "roughy_session"
@@ -45,6 +45,14 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
 
 
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
+    return principal.user
+
+
+async def current_user_before_body(request: Request, runtime: RuntimeDep) -> User:
+    """For requests that stream a body (tus): authentication in a transaction of its own, closed
+    before the body is read, so no transaction stays open while gigabytes arrive."""
+    async with runtime.db.transaction() as session:
+        principal = await current_principal(request, session)
     return principal.user
 
 

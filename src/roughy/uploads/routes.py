@@ -4,9 +4,8 @@
 for whole files); `POST /v1/uploads` only creates concatenation parts and the final.
 /api/v1: classic tus creation at `/api/v1/assets/upload-resumable`, plus the presigned PUT flow.
 
-The tus handlers manage their own short transactions (never SessionDep): a transaction must not
-stay open while a multi-gigabyte body streams, and the upload row must be committed before bytes
-are written to it.
+The tus handlers parse headers, call one `uploads.transfer` function (the unit of work of a tus
+request: it owns the request's short transactions, see its docstring) and format the answer.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from roughy.assets import service as assets
 from roughy.assets.schemas import Asset, AssetCreate, LegacyAssetSummary
-from roughy.auth.dependencies import CurrentUser, current_principal
+from roughy.auth.dependencies import CurrentUser, current_user_before_body
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.deps import RuntimeDep, SessionDep, SettingsDep
@@ -30,8 +29,8 @@ from roughy.kit.openapi import (
     TUS_PATCH_OPERATION,
     error_responses,
 )
-from roughy.uploads import service, transfer
-from roughy.uploads.errors import MalformedTusRequest, UploadExpired
+from roughy.uploads import presigned, service, transfer
+from roughy.uploads.errors import MalformedTusRequest
 from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.schemas import (
     PresignedUpload,
@@ -40,6 +39,7 @@ from roughy.uploads.schemas import (
     UploadUrlResponse,
 )
 from roughy.uploads.service import Committed
+from roughy.uploads.transfer import Chunk, Created, Creation
 from roughy.uploads.tus import (
     EXTENSIONS,
     LEGACY,
@@ -67,13 +67,10 @@ LEGACY_RESUMABLE = LEGACY.path
 
 async def tus_user(
     _version: Annotated[None, Depends(require_tus_resumable)],
-    request: Request,
-    runtime: RuntimeDep,
+    user: Annotated[User, Depends(current_user_before_body)],
 ) -> User:
-    """412 first, then authentication in a transaction of its own (closed before the body)."""
-    async with runtime.db.transaction() as session:
-        principal = await current_principal(request, session)
-    return principal.user
+    """412 first, then authentication (closed before the body)."""
+    return user
 
 
 TusUser = Annotated[User, Depends(tus_user)]
@@ -117,30 +114,24 @@ def _has_body(request: Request) -> bool:
     return True
 
 
-async def _patch(
-    runtime: Runtime,
-    user: User,
-    request: Request,
-    upload_id: str,
-    surface: Surface,
-    *,
-    offset: int | None = None,
-) -> Committed:
+def _chunk(request: Request, *, offset: int | None = None) -> Chunk:
     require_offset_content_type(request)
     if offset is None:
         offset = parse_non_negative(request.headers.get("upload-offset"), "Upload-Offset")
         if offset is None:
             raise MalformedTusRequest("Upload-Offset is required.")
-    patch = transfer.PatchRequest(
-        upload_id=upload_id,
-        surface=surface.name,
+    return Chunk(
         offset=offset,
         declared_length=parse_non_negative(request.headers.get("upload-length"), "Upload-Length"),
         content_length=parse_non_negative(request.headers.get("content-length"), "Content-Length"),
         checksum=parse_checksum(request.headers.get("upload-checksum")),
-        max_request_bytes=surface.max_request_bytes,
     )
-    return await transfer.patch(runtime, user, patch, request.receive)
+
+
+async def _patch(
+    runtime: Runtime, user: User, request: Request, upload_id: str, surface: Surface
+) -> Committed:
+    return await transfer.patch(runtime, user, upload_id, surface, _chunk(request), request.receive)
 
 
 def _creation_length(request: Request, concat: Concat | None) -> int | None:
@@ -157,91 +148,34 @@ def _creation_length(request: Request, concat: Concat | None) -> int | None:
     return length
 
 
-async def _create(
-    runtime: Runtime, user: User, request: Request, surface: Surface
-) -> tuple[Upload, Committed | None]:
-    """tus creation (+ creation-with-upload, defer-length, concatenation) on either surface."""
-    settings = runtime.settings
+async def _create(runtime: Runtime, user: User, request: Request, surface: Surface) -> Created:
     concat = parse_concat(request.headers.get("upload-concat"))
     raw_metadata = request.headers.get("upload-metadata")
     metadata = parse_metadata(raw_metadata)
     length = _creation_length(request, concat)
-    with_body = _has_body(request)
-    if concat is not None and concat.kind == "final":
-        if with_body:
-            raise MalformedTusRequest("A final upload cannot carry a body.")
-        async with runtime.db.transaction() as session:
-            upload, parts = await service.open_final(
-                session,
-                user,
-                surface=surface,
-                part_ids=concat.part_ids,
-                metadata=metadata,
-                raw_metadata=raw_metadata,
-                settings=settings,
-            )
-        return upload, await transfer.concatenate(runtime, user, upload, parts)
-    async with runtime.db.transaction() as session:
-        if concat is not None:
-            upload = await service.open_partial(
-                session,
-                user,
-                surface=surface.name,
-                length=length,
-                raw_metadata=raw_metadata,
-                settings=settings,
-            )
-        elif surface.creates_assets:
-            _, upload = await service.open_legacy(
-                session,
-                user,
-                length=length,
-                metadata=metadata,
-                raw_metadata=raw_metadata,
-                settings=settings,
-            )
-        else:
-            raise MalformedTusRequest(
-                "Create an asset with POST /v1/assets and upload to its upload_url; "
-                "POST /v1/uploads only creates concatenation parts (Upload-Concat)."
-            )
-    committed = None
-    if with_body:
-        committed = await _patch(runtime, user, request, upload.id, surface, offset=0)
-    return upload, committed
+    body = _chunk(request, offset=0) if _has_body(request) else None
+    creation = Creation(concat, length, metadata, raw_metadata, body)
+    return await transfer.create(runtime, user, surface, creation, request.receive)
 
 
-def _created_headers(
-    settings: Settings, upload: Upload, committed: Committed | None
-) -> dict[str, str]:
+def _created_headers(settings: Settings, created: Created) -> dict[str, str]:
+    upload = created.upload
     headers = {
         "Location": upload_url(settings, upload.surface, upload.id),
         "Upload-Expires": expires_header(upload.expires_at),
     }
-    if committed is not None:
-        headers.update(_progress_headers(committed))
+    if created.committed is not None:
+        headers.update(_progress_headers(created.committed))
     return headers
 
 
 async def _head(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
-    async with runtime.db.transaction() as session:
-        upload = await service.require_upload(session, user.id, upload_id, surface.name)
+    upload = await transfer.current(runtime, user, upload_id, surface)
     return Response(status_code=200, headers=_state_headers(upload, runtime.settings))
 
 
 async def _delete(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
-    async with runtime.db.transaction() as session:
-        try:
-            upload = await service.require_upload(
-                session, user.id, upload_id, surface.name, allow_cancelled=surface.soft_deletes
-            )
-        except UploadExpired:
-            if not surface.soft_deletes:
-                raise
-            return Response(status_code=204)
-        staged = await service.terminate(session, upload.id, soft_delete_asset=surface.soft_deletes)
-    if staged is not None:
-        await transfer.discard(runtime, staged)
+    await transfer.terminate(runtime, user, upload_id, surface)
     return Response(status_code=204)
 
 
@@ -298,8 +232,8 @@ async def v1_upload_options(upload_id: str) -> Response:
 async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -> Response:
     """Concatenation only: `Upload-Concat: partial` parts, then `final;<urls>` with metadata
     `asset_id` naming the pending asset whose upload the parts become."""
-    upload, committed = await _create(runtime, user, request, V1)
-    return Response(status_code=201, headers=_created_headers(runtime.settings, upload, committed))
+    created = await _create(runtime, user, request, V1)
+    return Response(status_code=201, headers=_created_headers(runtime.settings, created))
 
 
 @public.head(
@@ -360,18 +294,14 @@ async def legacy_session_options(session_id: str) -> Response:
 )
 async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) -> JSONResponse:
     """tus creation. Upload-Metadata: `type` (audio|video, required), `content_type`, `filename`."""
-    upload, committed = await _create(runtime, user, request, LEGACY)
-    asset: LegacyAssetSummary | None = None
-    async with runtime.db.transaction() as session:
-        found = await service.load(session, upload.id)
-        row = await service.asset_of(session, found) if found is not None else None
-        if row is not None:
-            asset = assets.legacy_summary(row)
+    created = await _create(runtime, user, request, LEGACY)
+    upload = created.upload
+    asset = assets.legacy_summary(created.asset) if created.asset is not None else None
     body = ResumableCreated(asset=asset, session_id=upload.id, expires_at=upload.expires_at)
     return JSONResponse(
         body.model_dump(mode="json"),
         status_code=201,
-        headers=_created_headers(runtime.settings, upload, committed),
+        headers=_created_headers(runtime.settings, created),
     )
 
 
@@ -414,7 +344,7 @@ async def create_upload_url(
     body: UploadUrlRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> object:
     """Presigned flow, step 1: PUT the file to `upload.url` within 15 minutes, then confirm."""
-    asset, url, expires_at = await service.open_presigned(
+    asset, url, expires_at = await presigned.open_presigned(
         session, user, type=body.type, content_type=body.content_type, settings=settings
     )
     return UploadUrlResponse(
@@ -430,7 +360,7 @@ async def create_upload_url(
 @legacy.put("/api/v1/uploads/presigned/{token}", include_in_schema=False)
 async def presigned_put(token: str, request: Request, runtime: RuntimeDep) -> Response:
     """Presigned flow, step 2: the signed URL is the credential."""
-    asset_id, content_type = service.verify_presigned(runtime.settings, token)
+    asset_id, content_type = presigned.verify_presigned(runtime.settings, token)
     sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/octet-stream" and sent != content_type.lower():
         raise UnsupportedMediaType(f"Send the file with Content-Type: {content_type}.")

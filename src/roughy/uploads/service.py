@@ -14,11 +14,9 @@ from roughy.assets.schemas import AssetCreate
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.engine.probe import SniffResult
-from roughy.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
+from roughy.errors import ValidationFailed
 from roughy.kit.clock import utcnow
 from roughy.kit.ids import new_id, parse_id
-from roughy.storage.signing import SignedFile, sign_file, verify_file_token
-from roughy.storage.urls import bucket_put_url
 from roughy.uploads import repository as repo
 from roughy.uploads.errors import (
     ConcatenationConflict,
@@ -120,21 +118,36 @@ async def open_legacy(
     """POST /api/v1/assets/upload-resumable: classic tus creation of an asset's upload."""
     fields = legacy_asset_fields(metadata)
     _check_length(length)
-    await assets.require_positive_balance(session, user.id, settings)
-    asset = await assets.open_asset(
-        session,
-        user,
-        project_id=await assets.default_project_id(session, user),
-        upload_length=length,
-        surface=LEGACY.name,
-        type=fields["type"],
-        content_type=fields["content_type"],
-        filename=fields["filename"],
+    asset = await open_legacy_asset(
+        session, user, settings, length, fields["type"], fields["content_type"], fields["filename"]
     )
     upload = await _add_upload(
         session, user, LEGACY.name, length, settings, asset_id=asset.id, metadata=raw_metadata
     )
     return asset, upload
+
+
+async def open_legacy_asset(
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    length: int | None,
+    type: str | None,
+    content_type: str | None,
+    filename: str | None,
+) -> Asset:
+    """An /api/v1 asset in `pending_upload`, in the user's default project (balance permitting)."""
+    await assets.require_positive_balance(session, user.id, settings)
+    return await assets.open_asset(
+        session,
+        user,
+        project_id=await assets.default_project_id(session, user),
+        upload_length=length,
+        surface=LEGACY.name,
+        type=type,
+        content_type=content_type,
+        filename=filename,
+    )
 
 
 async def open_partial(
@@ -435,63 +448,3 @@ async def sweep(session: AsyncSession, settings: Settings) -> list[StagedRef]:
 
 async def live_upload_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     return await repo.live_ids(session, ids)
-
-
-# ---------------------------------------------------------------------------------------------
-# Presigned PUT flow (/api/v1)
-
-PRESIGNED_TTL = timedelta(minutes=15)
-_PRESIGNED_PREFIX = "presigned-put:"
-OUTPUT_TYPES = ("rendered_video", "cut_file")
-
-
-async def open_presigned(
-    session: AsyncSession, user: User, *, type: str, content_type: str | None, settings: Settings
-) -> tuple[Asset, str, datetime]:
-    """Step 1: an asset in pending_upload and a signed PUT URL for 15 min: straight to the bucket
-    on S3, else served by Roughy."""
-    type = legacy_type(type) or ""
-    if type in OUTPUT_TYPES:
-        raise Conflict(f"{type} assets are produced by pipelines and cannot be uploaded.")
-    if type not in LEGACY_TYPES:
-        raise ValidationFailed(
-            "type must be audio or video.", fields=[FieldError("body.type", "audio or video")]
-        )
-    await assets.require_positive_balance(session, user.id, settings)
-    asset = await assets.open_asset(
-        session,
-        user,
-        project_id=await assets.default_project_id(session, user),
-        upload_length=None,
-        surface=LEGACY.name,
-        type=type,
-        content_type=content_type,
-    )
-    expires_at = utcnow() + PRESIGNED_TTL
-    direct = bucket_put_url(
-        settings,
-        key=assets.presigned_upload_key(asset),
-        content_type=content_type or "application/octet-stream",
-        ttl=int(PRESIGNED_TTL.total_seconds()),
-    )
-    if direct is not None:
-        return asset, direct, expires_at
-    token = sign_file(
-        settings.signing_key,
-        SignedFile(
-            key=_PRESIGNED_PREFIX + asset.id,
-            expires_at=int(expires_at.timestamp()),
-            content_type=content_type or "application/octet-stream",
-            filename=user.id,
-        ),
-    )
-    return asset, f"{settings.base_url}/api/v1/uploads/presigned/{token}", expires_at
-
-
-def verify_presigned(settings: Settings, token: str) -> tuple[str, str]:
-    """(asset_id, expected content type) of a valid, unexpired PUT token. The token is the
-    credential of this request, so a bad one is 401."""
-    signed = verify_file_token(settings.signing_key, token)
-    if signed is None or not signed.key.startswith(_PRESIGNED_PREFIX):
-        raise Unauthenticated("This upload URL is invalid or has expired.")
-    return signed.key[len(_PRESIGNED_PREFIX) :], signed.content_type

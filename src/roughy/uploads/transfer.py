@@ -1,4 +1,10 @@
-"""Moving bytes: a tus PATCH (and creation-with-upload), concatenation, and the presigned PUT.
+"""The tus core and the presigned PUT: every upload request's work, in the transactions it owns.
+
+A tus request cannot run in the request-scoped session (`SessionDep`) the other domains use: no
+transaction may stay open while a multi-gigabyte body streams, and an upload row must be
+committed before bytes are written to it. So each function here is the unit of work of one
+request (routes only parse headers and format answers): short transactions around the
+`uploads.service` calls, which never commit, with the body streamed between them.
 
 The order inside one PATCH is what makes the upload trustworthy:
 1. everything that can reject the request (auth, headers, ownership, offset) ran already, before
@@ -25,10 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
-from roughy.assets.models import AssetState
+from roughy.assets.models import Asset, AssetState
 from roughy.auth.models import User
+from roughy.config import Settings
 from roughy.engine.probe import SNIFF_BYTES, sniff
 from roughy.errors import BadRequest
 from roughy.jobs import Runtime
@@ -38,10 +46,12 @@ from roughy.uploads.body import HeadSniffer, Receive, StopSignal, receive_into
 from roughy.uploads.errors import (
     ChunkTooLarge,
     FinalUploadPatch,
+    MalformedTusRequest,
     NotMedia,
     OffsetMismatch,
     RequestTimedOut,
     UploadComplete,
+    UploadExpired,
     UploadNotFound,
     WriterReplaced,
 )
@@ -49,13 +59,23 @@ from roughy.uploads.lock import writer_lock
 from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.service import Committed
 from roughy.uploads.staging import LocalSink, StagedRef, Staging, staging_for
-from roughy.uploads.tus import Checksum
+from roughy.uploads.tus import Checksum, Concat, Surface
 
 log = logging.getLogger(__name__)
 
 
 def staging(runtime: Runtime) -> Staging:
     return staging_for(runtime.settings, runtime.storage)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What a PATCH (or a creation-with-upload) says about its body."""
+
+    offset: int
+    declared_length: int | None
+    content_length: int | None
+    checksum: Checksum | None
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,18 @@ class PatchRequest:
     content_length: int | None
     checksum: Checksum | None
     max_request_bytes: int | None
+
+    @classmethod
+    def of(cls, upload_id: str, surface: Surface, chunk: Chunk) -> PatchRequest:
+        return cls(
+            upload_id,
+            surface.name,
+            chunk.offset,
+            chunk.declared_length,
+            chunk.content_length,
+            chunk.checksum,
+            surface.max_request_bytes,
+        )
 
 
 def _offset_headers(offset: int) -> dict[str, str]:
@@ -113,7 +145,11 @@ async def _plan(runtime: Runtime, user: User, request: PatchRequest) -> _Plan | 
     return _Plan(upload, limit, length, new_length, sniff_first, target_key)
 
 
-async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Receive) -> Committed:
+async def patch(
+    runtime: Runtime, user: User, upload_id: str, surface: Surface, chunk: Chunk, receive: Receive
+) -> Committed:
+    """tus PATCH: append the body at `chunk.offset` (see the module's docstring for the order)."""
+    request = PatchRequest.of(upload_id, surface, chunk)
     settings = runtime.settings
     plan = await _plan(runtime, user, request)
     if isinstance(plan, Committed):
@@ -176,9 +212,119 @@ async def patch(runtime: Runtime, user: User, request: PatchRequest, receive: Re
     return committed
 
 
+async def current(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Upload:
+    """tus HEAD: the caller's upload as committed."""
+    async with runtime.db.transaction() as session:
+        return await service.require_upload(session, user.id, upload_id, surface.name)
+
+
+async def terminate(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> None:
+    """tus DELETE: cancel the upload (and remove or soft-delete its asset), then drop its staged
+    bytes once that is committed. /api/v1 answers an expired upload's DELETE as done."""
+    async with runtime.db.transaction() as session:
+        try:
+            upload = await service.require_upload(
+                session, user.id, upload_id, surface.name, allow_cancelled=surface.soft_deletes
+            )
+        except UploadExpired:
+            if not surface.soft_deletes:
+                raise
+            return
+        staged = await service.terminate(session, upload.id, soft_delete_asset=surface.soft_deletes)
+    if staged is not None:
+        await discard(runtime, staged)
+
+
 async def discard(runtime: Runtime, ref: StagedRef) -> None:
     """The staged bytes of a terminated or expired upload (S3: its multipart upload too)."""
     await staging(runtime).discard(ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation
+
+
+@dataclass(frozen=True)
+class Creation:
+    """A tus creation POST, parsed."""
+
+    concat: Concat | None
+    length: int | None
+    metadata: dict[str, str | None]
+    raw_metadata: str | None
+    body: Chunk | None
+    """creation-with-upload: the body's chunk (at offset 0)."""
+
+
+@dataclass(frozen=True)
+class Created:
+    upload: Upload
+    committed: Committed | None
+    """Where the creation's body (or the concatenation) left the upload."""
+    asset: Asset | None
+    """The upload's asset as the request leaves it (surfaces that create assets only)."""
+
+
+async def create(
+    runtime: Runtime, user: User, surface: Surface, creation: Creation, receive: Receive
+) -> Created:
+    """tus creation (+ creation-with-upload, defer-length, concatenation) on either surface."""
+    final = creation.concat is not None and creation.concat.kind == "final"
+    if final and creation.body is not None:
+        raise MalformedTusRequest("A final upload cannot carry a body.")
+    parts: list[Upload] = []
+    async with runtime.db.transaction() as session:
+        if final and creation.concat is not None:
+            upload, parts = await service.open_final(
+                session,
+                user,
+                surface=surface,
+                part_ids=creation.concat.part_ids,
+                metadata=creation.metadata,
+                raw_metadata=creation.raw_metadata,
+                settings=runtime.settings,
+            )
+        else:
+            upload = await _open(session, user, surface, creation, runtime.settings)
+    committed = None
+    if final:
+        committed = await concatenate(runtime, user, upload, parts)
+    elif creation.body is not None:
+        committed = await patch(runtime, user, upload.id, surface, creation.body, receive)
+    asset = None
+    if surface.creates_assets:
+        async with runtime.db.transaction() as session:
+            found = await service.load(session, upload.id)
+            asset = await service.asset_of(session, found) if found is not None else None
+    return Created(upload, committed, asset)
+
+
+async def _open(
+    session: AsyncSession, user: User, surface: Surface, creation: Creation, settings: Settings
+) -> Upload:
+    if creation.concat is not None:
+        return await service.open_partial(
+            session,
+            user,
+            surface=surface.name,
+            length=creation.length,
+            raw_metadata=creation.raw_metadata,
+            settings=settings,
+        )
+    if not surface.creates_assets:
+        raise MalformedTusRequest(
+            "Create an asset with POST /v1/assets and upload to its upload_url; "
+            "POST /v1/uploads only creates concatenation parts (Upload-Concat)."
+        )
+    _, upload = await service.open_legacy(
+        session,
+        user,
+        length=creation.length,
+        metadata=creation.metadata,
+        raw_metadata=creation.raw_metadata,
+        settings=settings,
+    )
+    return upload
 
 
 # ---------------------------------------------------------------------------------------------
