@@ -196,8 +196,7 @@ async def get_any(session: AsyncSession, cut_id: str) -> Cut | None:
     return await rows.get_row(session, Cut, cut_id)
 
 
-async def get(session: AsyncSession, user: User, cut_id: str) -> Cut:
-    return await rows.get_owned(session, Cut, user.id, cut_id, CutNotFound)
+get = rows.OwnedRows(Cut, CutNotFound)
 
 
 async def list_cuts(

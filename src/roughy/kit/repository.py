@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,6 +69,26 @@ async def get_owned(
     if row is None:
         raise not_found()
     return row
+
+
+class Owner(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class OwnedRows(Generic[M]):
+    """A domain's `get(session, user, row_id, for_update=...)`: the caller's row, or the
+    domain's 404 (`get_owned`)."""
+
+    def __init__(self, model: type[M], not_found: type[NotFound]) -> None:
+        self.model, self.not_found = model, not_found
+
+    async def __call__(
+        self, session: AsyncSession, user: Owner, row_id: str, *, for_update: bool = False
+    ) -> M:
+        return await get_owned(
+            session, self.model, user.id, row_id, self.not_found, for_update=for_update
+        )
 
 
 async def list_owned(

@@ -20,12 +20,7 @@ async def create(session: AsyncSession, user: User, body: ProjectCreate) -> Proj
     )
 
 
-async def get(
-    session: AsyncSession, user: User, project_id: str, *, for_update: bool = False
-) -> Project:
-    return await rows.get_owned(
-        session, Project, user.id, project_id, ProjectNotFound, for_update=for_update
-    )
+get = rows.OwnedRows(Project, ProjectNotFound)
 
 
 async def list_projects(

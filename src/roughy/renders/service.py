@@ -89,12 +89,7 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
     return render, True
 
 
-async def get(
-    session: AsyncSession, user: User, render_id: str, *, for_update: bool = False
-) -> Render:
-    return await rows.get_owned(
-        session, Render, user.id, render_id, RenderNotFound, for_update=for_update
-    )
+get = rows.OwnedRows(Render, RenderNotFound)
 
 
 async def list_renders(

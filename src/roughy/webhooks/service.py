@@ -133,17 +133,7 @@ async def create_endpoint(
     return result
 
 
-async def get_endpoint(
-    session: AsyncSession, user: User, endpoint_id: str, *, for_update: bool = False
-) -> WebhookEndpoint:
-    return await rows.get_owned(
-        session,
-        WebhookEndpoint,
-        user.id,
-        endpoint_id,
-        WebhookEndpointNotFound,
-        for_update=for_update,
-    )
+get_endpoint = rows.OwnedRows(WebhookEndpoint, WebhookEndpointNotFound)
 
 
 async def list_endpoints(

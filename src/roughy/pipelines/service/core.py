@@ -78,12 +78,7 @@ async def lock_owned(session: AsyncSession, user: User, pipeline_id: str) -> Loc
     return Locked(pipeline, await repo.steps_of(session, pipeline.id, for_update=True))
 
 
-async def owned(
-    session: AsyncSession, user: User, pipeline_id: str, *, for_update: bool = False
-) -> Pipeline:
-    return await rows.get_owned(
-        session, Pipeline, user.id, pipeline_id, PipelineNotFound, for_update=for_update
-    )
+owned = rows.OwnedRows(Pipeline, PipelineNotFound)
 
 
 # ------------------------------------------------------------------------------------- events
