@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,11 +28,20 @@ credit = typer.Typer(help="Manage credits.", no_args_is_help=True)
 db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 project = typer.Typer(help="Manage a user's projects.", no_args_is_help=True)
 MIN_PASSWORD = 8
+T = TypeVar("T")
 
 
-def _fail(error: RoughyError) -> None:
+def _fail(error: RoughyError) -> NoReturn:
     console.print(f"[red]error:[/red] {error.message}")
     raise typer.Exit(1)
+
+
+def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    """`work` in one transaction; a refusal (`RoughyError`) exits 1 with its message."""
+    try:
+        return in_transaction(work)
+    except RoughyError as error:
+        _fail(error)
 
 
 def _interactive() -> bool:
@@ -83,10 +94,7 @@ def create_user(
             await credits.grant(session, user.id, settings.signup_credits, memo="signup")
         return user.id
 
-    try:
-        console.print(f"created user {email} ({in_transaction(work)})")
-    except RoughyError as error:
-        _fail(error)
+    console.print(f"created user {email} ({_run(work)})")
 
 
 @users.command("set-password")
@@ -107,10 +115,7 @@ def set_password(
     async def work(session: AsyncSession, settings: Settings) -> None:
         await auth.set_password(session, email, new_password)
 
-    try:
-        in_transaction(work)
-    except RoughyError as error:
-        _fail(error)
+    _run(work)
     console.print(f"password set for {email}")
 
 
@@ -121,10 +126,7 @@ def verify_user(email: str) -> None:
     async def work(session: AsyncSession, settings: Settings) -> None:
         await auth.mark_verified(session, email)
 
-    try:
-        in_transaction(work)
-    except RoughyError as error:
-        _fail(error)
+    _run(work)
     console.print(f"verified {email}")
 
 
@@ -136,10 +138,7 @@ def create_key(email: str, name: str = typer.Option(..., help="A label for the k
         user = await auth.require_user_by_email(session, email)
         return (await auth.issue_key(session, user, name=name, kind=auth.KIND_API)).plaintext
 
-    try:
-        typer.echo(in_transaction(work))
-    except RoughyError as error:
-        _fail(error)
+    typer.echo(_run(work))
 
 
 @credit.command("grant")
@@ -151,10 +150,7 @@ def grant_credits(email: str, amount: int, memo: str = typer.Option(None)) -> No
         await credits.grant(session, user.id, amount, memo=memo or "granted from the CLI")
         return await credits.balance(session, user.id)
 
-    try:
-        console.print(f"balance of {email}: {in_transaction(work)}")
-    except RoughyError as error:
-        _fail(error)
+    console.print(f"balance of {email}: {_run(work)}")
 
 
 @project.command("create")
@@ -165,10 +161,7 @@ def create_project(email: str, name: str) -> None:
         user = await auth.require_user_by_email(session, email)
         return (await projects.create(session, user, ProjectCreate(name=name))).id
 
-    try:
-        typer.echo(in_transaction(work))
-    except RoughyError as error:
-        _fail(error)
+    typer.echo(_run(work))
 
 
 @project.command("list")
@@ -182,10 +175,7 @@ def list_projects(email: str) -> None:
         )
         return [(p.id, p.name) for p in found.rows]
 
-    try:
-        rows = in_transaction(work)
-    except RoughyError as error:
-        _fail(error)
+    rows = _run(work)
     for project_id, project_name in rows:
         typer.echo(f"{project_id}  {project_name}")
 

@@ -358,6 +358,12 @@ def video_codec_args(video: VideoInfo, kbps: int, rate: Fraction, short_edge: in
         "-fps_mode",
         "passthrough",
     ]
+    return args + color_args(video)
+
+
+def color_args(video: VideoInfo) -> list[str]:
+    """The source's colour description, passed on to the encoder (what it names)."""
+    args: list[str] = []
     for option, value in (
         ("-color_primaries", video.color_primaries),
         ("-color_trc", video.color_trc),

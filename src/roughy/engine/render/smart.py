@@ -39,6 +39,7 @@ from roughy.engine.render.plan import (
     RenderPlan,
     Segment,
     audio_codec_args,
+    color_args,
     container_args,
     filter_graph,
     needs_fps_filter,
@@ -263,22 +264,9 @@ def _encode_step(
         "-pix_fmt", "yuv420p", "-g", str(max(piece.count, 1)),
         *BFRAME_ARGS[table.reorder_delay],
     ]  # fmt: skip
-    argv += _color_args(video)
+    argv += color_args(video)
     argv += ["-video_track_timescale", str(tb.denominator), "-f", "mp4", str(dest)]
     return FfmpegStep(tuple(argv), _us(Fraction(piece.count) / rate), weight=piece.count)
-
-
-def _color_args(video: VideoInfo) -> list[str]:
-    args: list[str] = []
-    for option, value in (
-        ("-color_primaries", video.color_primaries),
-        ("-color_trc", video.color_trc),
-        ("-colorspace", video.colorspace),
-        ("-color_range", video.color_range),
-    ):
-        if value:
-            args += [option, value]
-    return args
 
 
 def concat_listing(
