@@ -39,7 +39,7 @@ from roughy.uploads.schemas import (
     UploadUrlResponse,
 )
 from roughy.uploads.service import Committed
-from roughy.uploads.transfer import Chunk, Created, Creation
+from roughy.uploads.transfer import Chunk, Created
 from roughy.uploads.tus import (
     EXTENSIONS,
     LEGACY,
@@ -47,6 +47,7 @@ from roughy.uploads.tus import (
     SURFACES,
     V1,
     Concat,
+    Creation,
     Surface,
     capability_headers,
     expires_header,
@@ -154,8 +155,8 @@ async def _create(runtime: Runtime, user: User, request: Request, surface: Surfa
     metadata = parse_metadata(raw_metadata)
     length = _creation_length(request, concat)
     body = _chunk(request, offset=0) if _has_body(request) else None
-    creation = Creation(concat, length, metadata, raw_metadata, body)
-    return await transfer.create(runtime, user, surface, creation, request.receive)
+    creation = Creation(concat, length, metadata, raw_metadata)
+    return await transfer.create(runtime, user, surface, creation, body, request.receive)
 
 
 def _created_headers(settings: Settings, created: Created) -> dict[str, str]:

@@ -3,7 +3,7 @@ PATCH), completion, concatenation, termination and expiry. Never commits; never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from roughy.uploads.errors import (
 )
 from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.staging import Staged, StagedRef
-from roughy.uploads.tus import LEGACY, V1, Surface, sanitize_filename
+from roughy.uploads.tus import LEGACY, V1, Creation, Surface, sanitize_filename
 
 LEGACY_TYPES = ("audio", "video")
 _LEGACY_TYPE_ALIASES = {"audio_input": "audio", "video_input": "video"}
@@ -49,6 +49,12 @@ class Committed:
     completed: bool
     source_key: str | None
     """Where the finished bytes go (set when this commit completed an asset's upload)."""
+
+    @classmethod
+    def of(cls, upload: Upload, *, source_key: str | None = None) -> Committed:
+        """The upload's committed state as the client is told it."""
+        complete = upload.state == UploadState.COMPLETE
+        return cls(upload.offset, upload.length, upload.expires_at, complete, source_key)
 
 
 def _expiry(settings: Settings) -> datetime:
@@ -107,24 +113,24 @@ def legacy_asset_fields(metadata: dict[str, str | None]) -> dict[str, str | None
 
 
 async def open_legacy(
-    session: AsyncSession,
-    user: User,
-    *,
-    length: int | None,
-    metadata: dict[str, str | None],
-    raw_metadata: str | None,
-    settings: Settings,
-) -> tuple[Asset, Upload]:
+    session: AsyncSession, user: User, creation: Creation, settings: Settings
+) -> Upload:
     """POST /api/v1/assets/upload-resumable: classic tus creation of an asset's upload."""
-    fields = legacy_asset_fields(metadata)
+    fields = legacy_asset_fields(creation.metadata)
+    length = creation.length
     _check_length(length)
     asset = await open_legacy_asset(
         session, user, settings, length, fields["type"], fields["content_type"], fields["filename"]
     )
-    upload = await _add_upload(
-        session, user, LEGACY.name, length, settings, asset_id=asset.id, metadata=raw_metadata
+    return await _add_upload(
+        session,
+        user,
+        LEGACY.name,
+        length,
+        settings,
+        asset_id=asset.id,
+        metadata=creation.raw_metadata,
     )
-    return asset, upload
 
 
 async def open_legacy_asset(
@@ -151,20 +157,17 @@ async def open_legacy_asset(
 
 
 async def open_partial(
-    session: AsyncSession,
-    user: User,
-    *,
-    surface: str,
-    length: int | None,
-    raw_metadata: str | None,
-    settings: Settings,
+    session: AsyncSession, user: User, surface: Surface, creation: Creation, settings: Settings
 ) -> Upload:
     """A concatenation part: bytes only, no asset (any size up to the cap). Starting one needs a
     positive balance, like opening an asset's upload."""
+    length = creation.length
     if length is not None:
         assets.check_upload_length(length)
     await assets.require_positive_balance(session, user.id, settings)
-    return await _add_upload(session, user, surface, length, settings, metadata=raw_metadata)
+    return await _add_upload(
+        session, user, surface.name, length, settings, metadata=creation.raw_metadata
+    )
 
 
 async def _add_upload(
@@ -215,22 +218,16 @@ async def _complete_parts(
 
 
 async def open_final(
-    session: AsyncSession,
-    user: User,
-    *,
-    surface: Surface,
-    part_ids: tuple[str, ...],
-    metadata: dict[str, str | None],
-    raw_metadata: str | None,
-    settings: Settings,
+    session: AsyncSession, user: User, surface: Surface, creation: Creation, settings: Settings
 ) -> tuple[Upload, list[Upload]]:
     """The final upload of a concatenation. On /v1 it is the pending asset's own upload (named by
     the `asset_id` metadata key); on /api/v1 it creates the asset like a classic creation."""
+    part_ids = creation.concat.part_ids if creation.concat is not None else ()
     parts = await _complete_parts(session, user, surface.name, part_ids)
     total = sum(p.length or 0 for p in parts)
     _check_length(total)
     if surface.final_is_pending_asset:
-        target_id = metadata.get("asset_id") or ""
+        target_id = creation.metadata.get("asset_id") or ""
         upload = await require_upload(session, user.id, target_id, surface.name, for_update=True)
         if upload.kind == UploadKind.PARTIAL or upload.offset != 0:
             raise ConcatenationConflict(
@@ -241,18 +238,11 @@ async def open_final(
                 f"The parts hold {total} bytes but the asset was created with {upload.length}."
             )
     else:
-        _, upload = await open_legacy(
-            session,
-            user,
-            length=total,
-            metadata=metadata,
-            raw_metadata=raw_metadata,
-            settings=settings,
-        )
+        upload = await open_legacy(session, user, replace(creation, length=total), settings)
     upload.kind = UploadKind.FINAL
     upload.parts = [p.id for p in parts]
-    if raw_metadata is not None:
-        upload.upload_metadata = raw_metadata
+    if creation.raw_metadata is not None:
+        upload.upload_metadata = creation.raw_metadata
     await session.flush()
     return upload, parts
 
@@ -369,13 +359,7 @@ async def _maybe_complete(
             await assets.mark_uploaded(session, asset, upload.offset, storage_key=assembled_at)
             source_key = asset.storage_key
     await session.flush()
-    return Committed(
-        offset=upload.offset,
-        length=upload.length,
-        expires_at=upload.expires_at,
-        completed=completed,
-        source_key=source_key,
-    )
+    return Committed.of(upload, source_key=source_key)
 
 
 async def commit_final(

@@ -59,7 +59,7 @@ from roughy.uploads.lock import writer_lock
 from roughy.uploads.models import Upload, UploadKind, UploadState
 from roughy.uploads.service import Committed
 from roughy.uploads.staging import LocalSink, StagedRef, Staging, staging_for
-from roughy.uploads.tus import Checksum, Concat, Surface
+from roughy.uploads.tus import Checksum, Creation, Surface
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ async def _plan(runtime: Runtime, user: User, request: PatchRequest) -> _Plan | 
             raise OffsetMismatch(headers=_offset_headers(upload.offset))
         if upload.state == UploadState.COMPLETE:
             if request.content_length in (None, 0):
-                return Committed(upload.offset, upload.length, upload.expires_at, True, None)
+                return Committed.of(upload)
             raise UploadComplete(headers=_offset_headers(upload.offset))
         length = new_length if new_length is not None else upload.length
         limit = (length if length is not None else assets.MAX_UPLOAD_BYTES) - upload.offset
@@ -185,7 +185,7 @@ async def patch(
             await store.discard(StagedRef.of(upload))
             raise received.error
         if received.staged.offset == request.offset and plan.new_length is None:
-            committed = Committed(upload.offset, upload.length, upload.expires_at, False, None)
+            committed = Committed.of(upload)
         else:
             async with runtime.db.transaction() as session:
                 committed = await service.commit_patch(
@@ -245,18 +245,6 @@ async def discard(runtime: Runtime, ref: StagedRef) -> None:
 
 
 @dataclass(frozen=True)
-class Creation:
-    """A tus creation POST, parsed."""
-
-    concat: Concat | None
-    length: int | None
-    metadata: dict[str, str | None]
-    raw_metadata: str | None
-    body: Chunk | None
-    """creation-with-upload: the body's chunk (at offset 0)."""
-
-
-@dataclass(frozen=True)
 class Created:
     upload: Upload
     committed: Committed | None
@@ -266,31 +254,30 @@ class Created:
 
 
 async def create(
-    runtime: Runtime, user: User, surface: Surface, creation: Creation, receive: Receive
+    runtime: Runtime,
+    user: User,
+    surface: Surface,
+    creation: Creation,
+    body: Chunk | None,
+    receive: Receive,
 ) -> Created:
-    """tus creation (+ creation-with-upload, defer-length, concatenation) on either surface."""
-    final = creation.concat is not None and creation.concat.kind == "final"
-    if final and creation.body is not None:
+    """tus creation (+ creation-with-upload: `body`, defer-length, concatenation) on either
+    surface."""
+    if creation.is_final and body is not None:
         raise MalformedTusRequest("A final upload cannot carry a body.")
     parts: list[Upload] = []
     async with runtime.db.transaction() as session:
-        if final and creation.concat is not None:
+        if creation.is_final:
             upload, parts = await service.open_final(
-                session,
-                user,
-                surface=surface,
-                part_ids=creation.concat.part_ids,
-                metadata=creation.metadata,
-                raw_metadata=creation.raw_metadata,
-                settings=runtime.settings,
+                session, user, surface, creation, runtime.settings
             )
         else:
             upload = await _open(session, user, surface, creation, runtime.settings)
     committed = None
-    if final:
+    if creation.is_final:
         committed = await concatenate(runtime, user, upload, parts)
-    elif creation.body is not None:
-        committed = await patch(runtime, user, upload.id, surface, creation.body, receive)
+    elif body is not None:
+        committed = await patch(runtime, user, upload.id, surface, body, receive)
     asset = None
     if surface.creates_assets:
         async with runtime.db.transaction() as session:
@@ -303,28 +290,13 @@ async def _open(
     session: AsyncSession, user: User, surface: Surface, creation: Creation, settings: Settings
 ) -> Upload:
     if creation.concat is not None:
-        return await service.open_partial(
-            session,
-            user,
-            surface=surface.name,
-            length=creation.length,
-            raw_metadata=creation.raw_metadata,
-            settings=settings,
-        )
+        return await service.open_partial(session, user, surface, creation, settings)
     if not surface.creates_assets:
         raise MalformedTusRequest(
             "Create an asset with POST /v1/assets and upload to its upload_url; "
             "POST /v1/uploads only creates concatenation parts (Upload-Concat)."
         )
-    _, upload = await service.open_legacy(
-        session,
-        user,
-        length=creation.length,
-        metadata=creation.metadata,
-        raw_metadata=creation.raw_metadata,
-        settings=settings,
-    )
-    return upload
+    return await service.open_legacy(session, user, creation, settings)
 
 
 # ---------------------------------------------------------------------------------------------

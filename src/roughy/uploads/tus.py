@@ -168,6 +168,20 @@ class Concat:
     part_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Creation:
+    """A tus creation request's headers, parsed."""
+
+    concat: Concat | None
+    length: int | None
+    metadata: dict[str, str | None]
+    raw_metadata: str | None
+
+    @property
+    def is_final(self) -> bool:
+        return self.concat is not None and self.concat.kind == "final"
+
+
 def parse_concat(value: str | None) -> Concat | None:
     if value is None:
         return None
