@@ -322,12 +322,12 @@ async def export(
 
 def _not_cuttable(asset: Asset) -> tuple[str, str]:
     """Why a cut asked for during preparation cannot run now that the preparation is over."""
-    if asset.state == "pending_payment":
+    if asset.state == AssetState.PENDING_PAYMENT:
         return (
             "asset_payment_required",
             "The asset is waiting for payment: top up your credits, then ask for the cut again.",
         )
-    if asset.state == "failed":
+    if asset.state == AssetState.FAILED:
         problem = asset.error_message or "it could not be prepared"
         return "asset_failed", f"The asset failed to prepare ({problem}); upload it again."
     return "asset_not_ready", f"The asset is {asset.state}."
@@ -349,7 +349,9 @@ class CutJob:
         asset = await assets.load(session, row.asset_id)
         if asset is None:
             return None
-        if asset.state == "processing":  # deferred without the preparation's lock: look again
+        if (
+            asset.state == AssetState.PROCESSING
+        ):  # deferred without the preparation's lock: look again
             await defer(
                 session,
                 "cuts.compute",
@@ -359,7 +361,7 @@ class CutJob:
                 cut_id=row.id,
             )
             return None
-        if asset.state != "ready":
+        if asset.state != AssetState.READY:
             raise JobRefused(*_not_cuttable(asset))
         return CutWork(asset, row.script)
 

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.kit.clock import utcnow
-from roughy.pipelines.models import Pipeline, PipelineStep, PricingTokenUse, StepCharge
+from roughy.pipelines.models import Pipeline, PipelineStep, PricingTokenUse, StepCharge, StepState
 
 
 async def add(session: AsyncSession, pipeline: Pipeline, steps: list[PipelineStep]) -> None:
@@ -90,7 +90,7 @@ async def stalled_steps(session: AsyncSession, before: datetime) -> list[tuple[s
     """(pipeline_id, step_id) of running steps whose worker has not beaten since `before`."""
     rows = await session.execute(
         select(PipelineStep.pipeline_id, PipelineStep.id).where(
-            PipelineStep.state == "running",
+            PipelineStep.state == StepState.RUNNING,
             func.coalesce(PipelineStep.heartbeat_at, PipelineStep.updated_at) < before,
         )
     )

@@ -161,7 +161,9 @@ async def tick(
         if found is None:
             return TickStatus(cancel_requested=False, lost=True)
         state, attempt, cancel_requested = found
-        return TickStatus(cancel_requested, lost=state != "running" or attempt != claim.attempt)
+        return TickStatus(
+            cancel_requested, lost=state != StepState.RUNNING or attempt != claim.attempt
+        )
     locked = await lock(session, claim.pipeline_id)
     step = None if locked is None else locked.step(claim.step_id)
     if locked is None or step is None:
