@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from roughy.auth.dependencies import CurrentUser
+from roughy.auth.models import User
 from roughy.cuts import service
 from roughy.cuts.schemas import Cut, CutCreate, CutState, CutSummary, ExportFormat, SubtitleFormat
 from roughy.deps import SessionDep
@@ -80,10 +82,21 @@ async def get_cut(cut_id: str, user: CurrentUser, session: SessionDep) -> object
     return service.present(await service.get(session, user, cut_id))
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
+def _format_query(formats: type[StrEnum]) -> Any:
+    """The `format` query parameter: one of `formats` (validated by the service)."""
+    names = [f.value for f in formats]
+    return Query(description=" | ".join(names), json_schema_extra={"examples": names})
+
+
+async def _download(
+    session: SessionDep, user: User, cut_id: str, fmt: str, *, subtitle: bool
+) -> Response:
+    exported = await service.export(session, user, cut_id, fmt, subtitle=subtitle)
+    filename = exported.filename
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+    headers = {"Content-Disposition": disposition}
+    return Response(exported.content, media_type=exported.media_type, headers=headers)
 
 
 FILE_RESPONSE = {
@@ -111,16 +124,9 @@ async def export_cut(
     cut_id: str,
     user: CurrentUser,
     session: SessionDep,
-    format: Annotated[
-        str,
-        Query(
-            description="fcpxml | xmeml | edl | otio | json",
-            json_schema_extra={"examples": [f.value for f in ExportFormat]},
-        ),
-    ],
+    format: Annotated[str, _format_query(ExportFormat)],
 ) -> Response:
-    exported = await service.export(session, user, cut_id, format, subtitle=False)
-    return _download(exported.content, exported.media_type, exported.filename)
+    return await _download(session, user, cut_id, format, subtitle=False)
 
 
 @router.get(
@@ -140,13 +146,6 @@ async def export_subtitle(
     cut_id: str,
     user: CurrentUser,
     session: SessionDep,
-    format: Annotated[
-        str,
-        Query(
-            description="srt | vtt",
-            json_schema_extra={"examples": [f.value for f in SubtitleFormat]},
-        ),
-    ] = "srt",
+    format: Annotated[str, _format_query(SubtitleFormat)] = "srt",
 ) -> Response:
-    exported = await service.export(session, user, cut_id, format, subtitle=True)
-    return _download(exported.content, exported.media_type, exported.filename)
+    return await _download(session, user, cut_id, format, subtitle=True)
