@@ -192,6 +192,10 @@ PATCH_CONFLICTS = (
     "not_media: the first bytes are not audio or video (the upload is cancelled); "
     "upload_complete: the upload already has all its bytes"
 )
+TUS_CODES = {
+    "s410": "upload_expired: the upload expired; start a new one",
+    "s423": "upload_locked: another request is writing this upload; honour Retry-After",
+}
 
 
 @public.post(
@@ -239,7 +243,7 @@ async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -
 
 @public.head(
     V1_UPLOADS + "/{upload_id}",
-    responses=error_responses(404, 410, 412, 423),
+    responses=error_responses(404, 410, 412, 423, **TUS_CODES),
     openapi_extra=TUS_OPERATION,
 )
 async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
@@ -250,7 +254,7 @@ async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Respons
     V1_UPLOADS + "/{upload_id}",
     status_code=204,
     responses=error_responses(
-        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS
+        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS, **TUS_CODES
     ),
     openapi_extra=TUS_PATCH_OPERATION,
 )
@@ -308,7 +312,7 @@ async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) ->
 
 @legacy.head(
     LEGACY_RESUMABLE + "/{session_id}",
-    responses=error_responses(404, 410, 412, 423),
+    responses=error_responses(404, 410, 412, 423, **TUS_CODES),
     openapi_extra=TUS_OPERATION,
 )
 async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
@@ -318,7 +322,9 @@ async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Re
 @legacy.patch(
     LEGACY_RESUMABLE + "/{session_id}",
     status_code=204,
-    responses=error_responses(400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460),
+    responses=error_responses(
+        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS, **TUS_CODES
+    ),
     openapi_extra=TUS_PATCH_OPERATION,
 )
 async def legacy_patch(
