@@ -25,6 +25,13 @@ class AssetState(StrEnum):
     DELETED = "deleted"
 
 
+class AssetOrigin(StrEnum):
+    UPLOAD = "upload"
+    """A source someone uploaded."""
+    PIPELINE = "pipeline"
+    """A file a pipeline step made (types `cut_file`, `rendered_video`)."""
+
+
 HAS_BYTES = frozenset({AssetState.PROCESSING, AssetState.PENDING_PAYMENT, AssetState.READY})
 """States whose asset has its whole file stored."""
 MEASURED = frozenset({AssetState.PENDING_PAYMENT, AssetState.READY})
@@ -51,7 +58,7 @@ class Asset(CreatedAt, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    origin: Mapped[str] = mapped_column(String(16), nullable=False, default="upload")
+    origin: Mapped[AssetOrigin] = enum_column(AssetOrigin, default=AssetOrigin.UPLOAD)
     surface: Mapped[str] = mapped_column(String(8), nullable=False, default="v1")
     type: Mapped[str | None] = mapped_column(String(24))
     state: Mapped[AssetState] = enum_column(

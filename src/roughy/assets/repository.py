@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.assets.models import Asset, AssetState
+from roughy.assets.models import Asset, AssetOrigin, AssetState
 from roughy.kit.pagination import PageParams, Slice, fetch_newest_first, given
 from roughy.projects.models import Project
 
@@ -19,7 +19,7 @@ async def list_owned(
     project_id: str | None = None,
     states: Sequence[AssetState] | None = None,
     include_deleted: bool = False,
-    origin: str | None = None,
+    origin: AssetOrigin | None = None,
 ) -> Slice[Asset]:
     where = [Asset.user_id == user_id, *given(Asset, project_id=project_id, origin=origin)]
     if states is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import repository as repo
 from roughy.assets.errors import AssetNotFound, AssetNotUploaded, UploadedNotMedia
-from roughy.assets.models import HAS_BYTES, Asset, AssetState
+from roughy.assets.models import HAS_BYTES, Asset, AssetOrigin, AssetState
 
 # Re-exported: callers read an asset's API shape through the service.
 from roughy.assets.presentation import duration_seconds as duration_seconds
@@ -125,7 +125,7 @@ async def open_asset(
             id=asset_id or new_id(),
             user_id=user.id,
             project_id=project.id,
-            origin="upload",
+            origin=AssetOrigin.UPLOAD,
             surface=surface,
             state=AssetState.PENDING_UPLOAD,
             upload_length=upload_length,
@@ -146,7 +146,7 @@ async def add_output(
         id=asset_id,
         user_id=user_id,
         project_id=project_id,
-        origin="pipeline",
+        origin=AssetOrigin.PIPELINE,
         surface="legacy",
         state=AssetState.READY,
         ready_at=utcnow(),
@@ -211,7 +211,7 @@ async def list_public(
         page,
         project_id=project_id,
         states=[AssetState(state)] if state is not None else None,
-        origin="upload",
+        origin=AssetOrigin.UPLOAD,
     )
 
 

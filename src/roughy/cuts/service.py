@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
 from roughy.assets.errors import AssetNotFound
-from roughy.assets.models import Asset, AssetState
+from roughy.assets.models import Asset, AssetOrigin, AssetState
 from roughy.auth.models import User
 from roughy.cuts import repository as repo
 from roughy.cuts.analysis import analyse_asset, media_facts
@@ -74,7 +74,7 @@ def require_cuttable(asset: Asset) -> None:
         raise AssetFailed()
     if asset.state != AssetState.READY:
         raise Conflict(f"The asset is {asset.state}.")
-    if asset.origin != "upload":
+    if asset.origin != AssetOrigin.UPLOAD:
         raise Conflict("Only uploaded source media can be cut.")
 
 

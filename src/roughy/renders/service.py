@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets.errors import AssetNotReady
-from roughy.assets.models import Asset, AssetState
+from roughy.assets.models import Asset, AssetOrigin, AssetState
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.cuts import service as cuts
@@ -63,7 +63,7 @@ async def create(session: AsyncSession, user: User, body: RenderCreate) -> tuple
     if body.output.is_video and asset.type == "audio":
         message = "An audio-only asset can only be rendered to m4a or mp3."
         raise ValidationFailed(message, fields=[FieldError("body.output.format", message)])
-    if asset.state != AssetState.READY or asset.origin != "upload":
+    if asset.state != AssetState.READY or asset.origin != AssetOrigin.UPLOAD:
         raise AssetNotReady(f"The asset is {asset.state}; renders need it ready.")
     if cut is not None and cut.state != JobState.COMPLETED:
         raise ModifierNotReady(f"The cut is {cut.state}; renders need it completed.")

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roughy.assets.models import Asset, AssetState
+from roughy.assets.models import Asset, AssetOrigin, AssetState
 from roughy.uploads.models import Upload, UploadKind, UploadState
 
 
@@ -94,7 +94,7 @@ async def abandoned_presigned(
     rows = await session.execute(
         select(Asset)
         .where(
-            Asset.origin == "upload",
+            Asset.origin == AssetOrigin.UPLOAD,
             Asset.state == AssetState.PENDING_UPLOAD,
             Asset.created_at < before,
             ~has_upload,

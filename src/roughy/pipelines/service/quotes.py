@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roughy.assets import service as assets
 from roughy.assets.errors import AssetNotReady
-from roughy.assets.models import Asset, AssetState
+from roughy.assets.models import Asset, AssetOrigin, AssetState
 from roughy.auth.models import User
 from roughy.config import Settings
 from roughy.pipelines import pricing
@@ -99,7 +99,7 @@ def plan_steps(
 async def input_asset(session: AsyncSession, user: User, asset_id: str) -> Asset:
     """The caller's ready, uploaded audio or video asset (404 / 409 otherwise)."""
     asset = await assets.get_owned(session, user.id, asset_id, not_found=InputAssetNotFound)
-    if asset.type not in INPUT_TYPES or asset.origin != "upload":
+    if asset.type not in INPUT_TYPES or asset.origin != AssetOrigin.UPLOAD:
         raise AssetNotReady("Only uploaded audio or video assets can be a pipeline's input.")
     if asset.state != AssetState.READY or not asset.duration_us or not asset.storage_key:
         raise AssetNotReady(f"The input asset is {asset.state}; it must be ready.")
