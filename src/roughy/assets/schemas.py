@@ -8,9 +8,8 @@ from pydantic import BaseModel, Field, field_validator
 from roughy.kit.schemas import Schema
 
 
+# The /v1 enum: the stored states (`models.AssetState`) but `deleted`.
 class AssetState(StrEnum):
-    """The /v1 enum: the stored states (`models.AssetState`) but `deleted`."""
-
     PENDING_UPLOAD = "pending_upload"
     PROCESSING = "processing"
     PENDING_PAYMENT = "pending_payment"

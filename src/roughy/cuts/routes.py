@@ -12,7 +12,7 @@ from roughy.auth.models import User
 from roughy.cuts import service
 from roughy.cuts.schemas import Cut, CutCreate, CutState, CutSummary, ExportFormat, SubtitleFormat
 from roughy.deps import SessionDep
-from roughy.kit.openapi import error_responses
+from roughy.kit.openapi import answer_create, error_responses, idempotent_create_responses
 from roughy.kit.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/cuts", tags=["Cuts"])
@@ -28,11 +28,14 @@ EXPORT_CONFLICTS = "unsupported_format: unknown format, or the cut is not comple
     "",
     response_model=Cut,
     status_code=201,
-    responses={
-        200: {"model": Cut, "description": "The existing cut of the same asset and script."},
-        201: {"description": "A new cut; `Location` points at it."},
-        **error_responses(404, 409, s409=CREATE_CONFLICTS),
-    },
+    responses=idempotent_create_responses(
+        Cut,
+        "The existing cut of the same asset and script.",
+        "A new cut; `Location` points at it.",
+        404,
+        409,
+        s409=CREATE_CONFLICTS,
+    ),
     summary="Cut an asset",
     description="Idempotent on (asset, script): an identical request returns the existing cut "
     "(200) instead of starting another. A failed cut does not count: asking again starts anew. "
@@ -44,10 +47,7 @@ async def create_cut(
     body: CutCreate, user: CurrentUser, session: SessionDep, response: Response
 ) -> object:
     cut, created = await service.create(session, user, body)
-    if created:
-        response.headers["Location"] = f"/v1/cuts/{cut.id}"
-    else:
-        response.status_code = 200
+    answer_create(response, created, f"/v1/cuts/{cut.id}")
     return service.present(cut)
 
 

@@ -1,9 +1,10 @@
-"""OpenAPI descriptions of the /v1 error envelope, for `responses=` on routes."""
+"""OpenAPI descriptions for `responses=` on routes (the /v1 error envelope, idempotent creates)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel, Field
 
 
@@ -49,6 +50,26 @@ def error_responses(*statuses: int, **extra: str) -> dict[int | str, dict[str, A
         description = extra.get(f"s{status}", _DESCRIPTIONS.get(status, "error"))
         out[status] = {"model": ErrorEnvelope, "description": description}
     return out
+
+
+def idempotent_create_responses(
+    model: type[BaseModel], existing: str, new: str, *statuses: int, **extra: str
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of an idempotent create: 201 with `Location` for a new row (`new`), 200 and
+    the row for an identical earlier request (`existing`), plus `error_responses`."""
+    return {
+        200: {"model": model, "description": existing},
+        201: {"description": new},
+        **error_responses(*statuses, **extra),
+    }
+
+
+def answer_create(response: Response, created: bool, location: str) -> None:
+    """The status of an idempotent create: 201 + `Location` when new, else 200."""
+    if created:
+        response.headers["Location"] = location
+    else:
+        response.status_code = 200
 
 
 class LegacyError(BaseModel):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from roughy.auth.dependencies import CurrentUser
 from roughy.deps import SessionDep, SettingsDep
-from roughy.kit.openapi import error_responses
+from roughy.kit.openapi import answer_create, error_responses, idempotent_create_responses
 from roughy.kit.pagination import Page, PageDep
 from roughy.renders import service
 from roughy.renders.schemas import Render, RenderCreate, RenderDetail, RenderState
@@ -24,11 +24,14 @@ CREATE_CONFLICTS = (
     "",
     response_model=RenderDetail,
     status_code=201,
-    responses={
-        200: {"model": RenderDetail, "description": "A render with the same inputs exists."},
-        201: {"description": "A new render; `Location` points at it."},
-        **error_responses(404, 409, s409=CREATE_CONFLICTS),
-    },
+    responses=idempotent_create_responses(
+        RenderDetail,
+        "A render with the same inputs exists.",
+        "A new render; `Location` points at it.",
+        404,
+        409,
+        s409=CREATE_CONFLICTS,
+    ),
     summary="Render an asset",
     description="Idempotent on the whole request (asset_id, cut_id, output): an identical "
     "request returns the existing render (200). Failed or cancelled renders do not count. "
@@ -42,10 +45,7 @@ async def create_render(
     response: Response,
 ) -> object:
     render, created = await service.create(session, user, body)
-    if created:
-        response.headers["Location"] = f"/v1/renders/{render.id}"
-    else:
-        response.status_code = 200
+    answer_create(response, created, f"/v1/renders/{render.id}")
     return service.present(render, settings)
 
 
