@@ -10,9 +10,11 @@ request: it owns the request's short transactions, see its docstring) and format
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from roughy.assets import service as assets
@@ -170,18 +172,84 @@ def _created_headers(settings: Settings, created: Created) -> dict[str, str]:
     return headers
 
 
-async def _head(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
-    upload = await transfer.current(runtime, user, upload_id, surface)
-    return Response(status_code=200, headers=_state_headers(upload, runtime.settings))
-
-
-async def _delete(runtime: Runtime, user: User, upload_id: str, surface: Surface) -> Response:
-    await transfer.terminate(runtime, user, upload_id, surface)
-    return Response(status_code=204)
-
-
 def _options(extensions: str) -> Response:
     return Response(status_code=204, headers=capability_headers(extensions))
+
+
+@dataclass(frozen=True)
+class UploadRoutes:
+    """How a surface names the operations on one upload: `{prefix}_head`, `_patch`, `_delete`
+    and `{prefix}_{noun}_options` (their OpenAPI operation ids), and its path parameter."""
+
+    prefix: str
+    id_param: str
+    patch_doc: str | None
+    delete_doc: str
+
+    def name(self, operation: str) -> str:
+        if operation == "options":
+            return f"{self.prefix}_{self.id_param.removesuffix('_id')}_options"
+        return f"{self.prefix}_{operation}"
+
+
+def add_upload_routes(router: APIRouter, surface: Surface, names: UploadRoutes) -> None:
+    """OPTIONS of the surface's upload path, then OPTIONS, HEAD, PATCH and DELETE of one upload:
+    one handler each for both surfaces."""
+    item = f"{surface.path}/{{{names.id_param}}}"
+    upload_param = Path(alias=names.id_param)
+
+    async def capabilities() -> Response:
+        return _options(EXTENSIONS)
+
+    async def options(upload_id: str = upload_param) -> Response:
+        return _options(EXTENSIONS)
+
+    async def head(user: TusUser, runtime: RuntimeDep, upload_id: str = upload_param) -> Response:
+        upload = await transfer.current(runtime, user, upload_id, surface)
+        return Response(status_code=200, headers=_state_headers(upload, runtime.settings))
+
+    async def patch(
+        request: Request, user: TusUser, runtime: RuntimeDep, upload_id: str = upload_param
+    ) -> Response:
+        committed = await _patch(runtime, user, request, upload_id, surface)
+        return Response(status_code=204, headers=_progress_headers(committed))
+
+    async def delete(user: TusUser, runtime: RuntimeDep, upload_id: str = upload_param) -> Response:
+        await transfer.terminate(runtime, user, upload_id, surface)
+        return Response(status_code=204)
+
+    patch_errors = (400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460)
+    operations: tuple[tuple[str, Callable[..., Awaitable[Response]], dict[str, Any]], ...] = (
+        ("options", options, {"status_code": 204, "openapi_extra": PUBLIC_OPERATION}),
+        ("head", head, {"responses": error_responses(404, 410, 412, 423, **TUS_CODES)}),
+        ("patch", patch, {
+            "status_code": 204,
+            "description": names.patch_doc,
+            "openapi_extra": TUS_PATCH_OPERATION,
+            "responses": error_responses(*patch_errors, s409=PATCH_CONFLICTS, **TUS_CODES),
+        }),
+        ("delete", delete, {
+            "status_code": 204,
+            "description": names.delete_doc,
+            "responses": error_responses(404, 412),
+        }),
+    )  # fmt: skip
+    router.add_api_route(
+        surface.path,
+        capabilities,
+        methods=["OPTIONS"],
+        name=f"{names.prefix}_options",
+        status_code=204,
+        openapi_extra=PUBLIC_OPERATION,
+    )
+    for operation, handler, options_of in operations:
+        router.add_api_route(
+            item,
+            handler,
+            methods=[operation.upper()],
+            name=names.name(operation),
+            **{"openapi_extra": TUS_OPERATION, **options_of},
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,14 +286,9 @@ async def create_asset(
     )
 
 
-@public.options(V1_UPLOADS, status_code=204, openapi_extra=PUBLIC_OPERATION)
-async def v1_options() -> Response:
-    return _options(EXTENSIONS)
-
-
-@public.options(V1_UPLOADS + "/{upload_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
-async def v1_upload_options(upload_id: str) -> Response:
-    return _options(EXTENSIONS)
+add_upload_routes(
+    public, V1, UploadRoutes("v1", "upload_id", None, "Cancel the upload: the asset is removed.")
+)
 
 
 @public.post(
@@ -241,53 +304,20 @@ async def v1_create_part(request: Request, user: TusUser, runtime: RuntimeDep) -
     return Response(status_code=201, headers=_created_headers(runtime.settings, created))
 
 
-@public.head(
-    V1_UPLOADS + "/{upload_id}",
-    responses=error_responses(404, 410, 412, 423, **TUS_CODES),
-    openapi_extra=TUS_OPERATION,
-)
-async def v1_head(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    return await _head(runtime, user, upload_id, V1)
-
-
-@public.patch(
-    V1_UPLOADS + "/{upload_id}",
-    status_code=204,
-    responses=error_responses(
-        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS, **TUS_CODES
-    ),
-    openapi_extra=TUS_PATCH_OPERATION,
-)
-async def v1_patch(
-    upload_id: str, request: Request, user: TusUser, runtime: RuntimeDep
-) -> Response:
-    committed = await _patch(runtime, user, request, upload_id, V1)
-    return Response(status_code=204, headers=_progress_headers(committed))
-
-
-@public.delete(
-    V1_UPLOADS + "/{upload_id}",
-    status_code=204,
-    responses=error_responses(404, 412),
-    openapi_extra=TUS_OPERATION,
-)
-async def v1_delete(upload_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    """Cancel the upload: the asset is removed."""
-    return await _delete(runtime, user, upload_id, V1)
-
-
 # ---------------------------------------------------------------------------------------------
 # /api/v1
 
 
-@legacy.options(LEGACY_RESUMABLE, status_code=204, openapi_extra=PUBLIC_OPERATION)
-async def legacy_options() -> Response:
-    return _options(EXTENSIONS)
-
-
-@legacy.options(LEGACY_RESUMABLE + "/{session_id}", status_code=204, openapi_extra=PUBLIC_OPERATION)
-async def legacy_session_options(session_id: str) -> Response:
-    return _options(EXTENSIONS)
+add_upload_routes(
+    legacy,
+    LEGACY,
+    UploadRoutes(
+        "legacy",
+        "session_id",
+        "Append a chunk (at most 64 MiB per request).",
+        "Cancel the upload and soft-delete its asset. Idempotent.",
+    ),
+)
 
 
 @legacy.post(
@@ -308,42 +338,6 @@ async def legacy_create(request: Request, user: TusUser, runtime: RuntimeDep) ->
         status_code=201,
         headers=_created_headers(runtime.settings, created),
     )
-
-
-@legacy.head(
-    LEGACY_RESUMABLE + "/{session_id}",
-    responses=error_responses(404, 410, 412, 423, **TUS_CODES),
-    openapi_extra=TUS_OPERATION,
-)
-async def legacy_head(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    return await _head(runtime, user, session_id, LEGACY)
-
-
-@legacy.patch(
-    LEGACY_RESUMABLE + "/{session_id}",
-    status_code=204,
-    responses=error_responses(
-        400, 403, 404, 408, 409, 410, 412, 413, 415, 423, 460, s409=PATCH_CONFLICTS, **TUS_CODES
-    ),
-    openapi_extra=TUS_PATCH_OPERATION,
-)
-async def legacy_patch(
-    session_id: str, request: Request, user: TusUser, runtime: RuntimeDep
-) -> Response:
-    """Append a chunk (at most 64 MiB per request)."""
-    committed = await _patch(runtime, user, request, session_id, LEGACY)
-    return Response(status_code=204, headers=_progress_headers(committed))
-
-
-@legacy.delete(
-    LEGACY_RESUMABLE + "/{session_id}",
-    status_code=204,
-    responses=error_responses(404, 412),
-    openapi_extra=TUS_OPERATION,
-)
-async def legacy_delete(session_id: str, user: TusUser, runtime: RuntimeDep) -> Response:
-    """Cancel the upload and soft-delete its asset. Idempotent."""
-    return await _delete(runtime, user, session_id, LEGACY)
 
 
 @legacy.post("/api/v1/assets/upload-url", response_model=UploadUrlResponse)
