@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from roughy.engine.types import CancelCheck, ProgressCallback, Transcript
+from roughy.engine.types import CancelCheck, EngineCancelled, ProgressCallback, Transcript
 
 
 class Transcriber(Protocol):
@@ -23,3 +24,41 @@ class Transcriber(Protocol):
         on_progress: ProgressCallback | None = None,
         should_cancel: CancelCheck | None = None,
     ) -> Transcript: ...
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A transcription's progress and cancel callbacks (either may be absent)."""
+
+    on_progress: ProgressCallback | None
+    should_cancel: CancelCheck | None
+
+    def check(self) -> None:
+        if self.should_cancel is not None and self.should_cancel():
+            raise EngineCancelled("transcription cancelled")
+
+    def progress(self, fraction: float) -> None:
+        if self.on_progress is not None:
+            self.on_progress(fraction)
+
+
+class Backend:
+    """What every backend shares: a job cancelled before the start never starts, and a
+    transcript reports progress 1.0. A backend implements `run`."""
+
+    def transcribe(
+        self,
+        audio_path: Path,
+        *,
+        language: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        should_cancel: CancelCheck | None = None,
+    ) -> Transcript:
+        watch = Watch(on_progress, should_cancel)
+        watch.check()
+        transcript = self.run(audio_path, language, watch)
+        watch.progress(1.0)
+        return transcript
+
+    def run(self, audio_path: Path, language: str | None, watch: Watch) -> Transcript:
+        raise NotImplementedError

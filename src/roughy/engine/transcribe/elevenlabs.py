@@ -9,18 +9,13 @@ import httpx
 
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, open_analysis_audio
 from roughy.engine.errors import TranscriberFailed, TranscriberUnavailable, UnsupportedLanguage
-from roughy.engine.types import (
-    CancelCheck,
-    EngineCancelled,
-    ProgressCallback,
-    Transcript,
-    Word,
-)
+from roughy.engine.transcribe.base import Backend, Watch
+from roughy.engine.types import Transcript, Word
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 
 
-class ElevenLabsTranscriber:
+class ElevenLabsTranscriber(Backend):
     """POST /v1/speech-to-text with `model_id` (scribe_v1) and word timestamps."""
 
     def __init__(
@@ -38,16 +33,7 @@ class ElevenLabsTranscriber:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
 
-    def transcribe(
-        self,
-        audio_path: Path,
-        *,
-        language: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        should_cancel: CancelCheck | None = None,
-    ) -> Transcript:
-        if should_cancel is not None and should_cancel():
-            raise EngineCancelled("transcription cancelled")
+    def run(self, audio_path: Path, language: str | None, watch: Watch) -> Transcript:
         duration_us = open_analysis_audio(audio_path).shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
         data = {
             "model_id": self.model_id,
@@ -57,8 +43,6 @@ class ElevenLabsTranscriber:
         if language:
             data["language_code"] = language
         payload = self._post(audio_path, data)
-        if on_progress is not None:
-            on_progress(1.0)
         words = tuple(parse_words(payload.get("words", [])))
         detected = str(payload.get("language_code") or language or "")
         return Transcript(detected, words, f"elevenlabs:{self.model_id}", duration_us)

@@ -17,6 +17,7 @@ from roughy.engine.audio import (
 )
 from roughy.engine.errors import UnsupportedLanguage
 from roughy.engine.languages import lexicon_for
+from roughy.engine.transcribe.base import Backend, Watch
 from roughy.engine.transcribe.guards import (
     WordsByCentre,
     clamp_to_speech,
@@ -29,9 +30,6 @@ from roughy.engine.transcribe.guards import (
 )
 from roughy.engine.transcribe.models import WhisperModelSpec, check_model_dir
 from roughy.engine.types import (
-    CancelCheck,
-    EngineCancelled,
-    ProgressCallback,
     Span,
     Transcript,
     Word,
@@ -91,7 +89,7 @@ def _load_model(spec: WhisperModelSpec, options: WhisperOptions) -> Any:
         return _MODELS[key]
 
 
-class FasterWhisperTranscriber:
+class FasterWhisperTranscriber(Backend):
     """Transcribes with a local faster-whisper model directory (never downloads).
 
     Without a language hint a multilingual model detects the language from the first voiced
@@ -111,21 +109,14 @@ class FasterWhisperTranscriber:
         self.options = options or WhisperOptions()
         self.language_detector = language_detector
 
-    def transcribe(
-        self,
-        audio_path: Path,
-        *,
-        language: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        should_cancel: CancelCheck | None = None,
-    ) -> Transcript:
+    def run(self, audio_path: Path, language: str | None, watch: Watch) -> Transcript:
         audio = load_analysis_audio(audio_path)
         duration_us = audio.shape[0] * 1_000_000 // ANALYSIS_SAMPLE_RATE
         whisper = _load_model(self.model, self.options)
         hint = self._check_language(whisper, language)
         if audio.shape[0] < ANALYSIS_SAMPLE_RATE // 10:
             return Transcript(hint or "en", (), self.model.name, duration_us)
-        speech = speech_spans(audio, should_cancel=should_cancel)
+        speech = speech_spans(audio, should_cancel=watch.should_cancel)
         language = hint or self._detect_language(whisper, audio, speech)
         windows = decoding_windows(speech, duration_us, _WINDOW_US)
         decoded_us = 0
@@ -133,21 +124,17 @@ class FasterWhisperTranscriber:
 
         def decode(window: Span) -> list[Word]:
             nonlocal decoded_us
-            if should_cancel is not None and should_cancel():
-                raise EngineCancelled("transcription cancelled")
+            watch.check()
             found = self._decode_window(whisper, audio, window, language)
             with progress_lock:
                 decoded_us += window.duration_us
-                if on_progress is not None:
-                    on_progress(min(0.99, decoded_us / duration_us))
+                watch.progress(min(0.99, decoded_us / duration_us))
             return found
 
         words = [w for found in self._in_parallel(decode, windows) for w in found]
         words = self._fill_holes(whisper, audio, language, words, speech)
         words = refine_fillers(clamp_to_speech(collapse_loops(words), speech), speech)
         words = self._hear_hesitations_alone(whisper, audio, language, words, speech)
-        if on_progress is not None:
-            on_progress(1.0)
         return Transcript(language, tuple(words), self.model.name, duration_us)
 
     def _in_parallel(self, work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
