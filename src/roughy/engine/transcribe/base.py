@@ -1,29 +1,12 @@
-"""The transcriber contract every speech-to-text backend implements."""
+"""The transcriber contract every speech-to-text backend implements, and what they share."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from roughy.engine.types import CancelCheck, EngineCancelled, ProgressCallback, Transcript
-
-
-class Transcriber(Protocol):
-    """Turns an analysis WAV (16 kHz mono) into a word-timed transcript.
-
-    `language` is an ISO 639-1 hint; None asks the backend to detect it. A language the backend
-    cannot handle raises `UnsupportedLanguage`.
-    """
-
-    def transcribe(
-        self,
-        audio_path: Path,
-        *,
-        language: str | None = None,
-        on_progress: ProgressCallback | None = None,
-        should_cancel: CancelCheck | None = None,
-    ) -> Transcript: ...
 
 
 @dataclass(frozen=True)
@@ -42,9 +25,14 @@ class Watch:
             self.on_progress(fraction)
 
 
-class Backend:
-    """What every backend shares: a job cancelled before the start never starts, and a
-    transcript reports progress 1.0. A backend implements `run`."""
+class Transcriber(ABC):
+    """Turns an analysis WAV (16 kHz mono) into a word-timed transcript.
+
+    `language` is an ISO 639-1 hint; None asks the backend to detect it. A language the backend
+    cannot handle raises `UnsupportedLanguage`. Every backend (faster-whisper, ElevenLabs)
+    implements `run`; `transcribe` is what they share: a job cancelled before the start never
+    starts, and a finished transcript reports progress 1.0.
+    """
 
     def transcribe(
         self,
@@ -60,5 +48,5 @@ class Backend:
         watch.progress(1.0)
         return transcript
 
-    def run(self, audio_path: Path, language: str | None, watch: Watch) -> Transcript:
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, audio_path: Path, language: str | None, watch: Watch) -> Transcript: ...

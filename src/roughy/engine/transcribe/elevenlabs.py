@@ -9,13 +9,13 @@ import httpx
 
 from roughy.engine.audio import ANALYSIS_SAMPLE_RATE, open_analysis_audio
 from roughy.engine.errors import TranscriberFailed, TranscriberUnavailable, UnsupportedLanguage
-from roughy.engine.transcribe.base import Backend, Watch
+from roughy.engine.transcribe.base import Transcriber, Watch
 from roughy.engine.types import Transcript, Word
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 
 
-class ElevenLabsTranscriber(Backend):
+class ElevenLabsTranscriber(Transcriber):
     """POST /v1/speech-to-text with `model_id` (scribe_v1) and word timestamps."""
 
     def __init__(

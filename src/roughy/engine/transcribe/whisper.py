@@ -17,7 +17,7 @@ from roughy.engine.audio import (
 )
 from roughy.engine.errors import UnsupportedLanguage
 from roughy.engine.languages import lexicon_for
-from roughy.engine.transcribe.base import Backend, Watch
+from roughy.engine.transcribe.base import Transcriber, Watch
 from roughy.engine.transcribe.guards import (
     WordsByCentre,
     clamp_to_speech,
@@ -89,7 +89,7 @@ def _load_model(spec: WhisperModelSpec, options: WhisperOptions) -> Any:
         return _MODELS[key]
 
 
-class FasterWhisperTranscriber(Backend):
+class FasterWhisperTranscriber(Transcriber):
     """Transcribes with a local faster-whisper model directory (never downloads).
 
     Without a language hint a multilingual model detects the language from the first voiced
