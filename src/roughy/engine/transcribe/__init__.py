@@ -1,4 +1,4 @@
-"""Speech to text: a `Transcriber` protocol with faster-whisper and ElevenLabs backends."""
+"""Speech to text: the `Transcriber` base class with faster-whisper and ElevenLabs backends."""
 
 from roughy.engine.transcribe.base import Transcriber
 from roughy.engine.transcribe.elevenlabs import ElevenLabsTranscriber
