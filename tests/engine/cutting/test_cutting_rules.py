@@ -449,3 +449,8 @@ def test_the_take_after_a_cue_is_found_past_a_stray_word() -> None:
     kinds = dict(dropped(text))
     assert kinds["at."] == "retake"
     assert kinds["try"] == "retake_cue"
+
+
+def test_a_restatement_the_asr_spelt_differently_the_second_time_is_kept() -> None:
+    text = "We bake the breads. We baking the bread, and the rest follows."
+    assert dropped(text) == []

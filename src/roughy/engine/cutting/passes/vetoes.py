@@ -96,14 +96,16 @@ def veto_restatement(ctx: Context, ledger: Ledger) -> None:
 
 def _restated_up_to(take: list[str], echo: list[str]) -> int | None:
     """Where in `echo` the take, said again from its first word, ends (a word the ASR dropped
-    or misspelt on the way does not matter); None when the echo does not open with it."""
+    or spelt a little differently the second time does not matter); None when the echo does
+    not open with it."""
     if not echo or echo[0] != take[0]:
         return None
     reach = echo[: len(take) + 2]
     for end in range(len(reach) - 1, 0, -1):
         if reach[end] == take[-1] or near_partner(take[-1], {reach[end]}) is not None:
             said = set(reach[: end + 1])
-            if sum(1 for t in take if t in said) >= RESTATED_SHARE * len(take):
+            again = sum(1 for t in take if t in said or near_partner(t, said) is not None)
+            if again >= RESTATED_SHARE * len(take):
                 return end
     return None
 
