@@ -5,6 +5,7 @@ the chosen model cannot transcribe fails with `unsupported_language`."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,14 @@ SPEECH = {
         "Es un día muy bonito para cocinar con amigos.",
     ),
 }
-WORD = {"de": "heute", "fr": "bonjour", "es": "hoy"}
-"""A word of each recording that only a transcript in its language writes."""
+IN_LANGUAGE_SHARE = 0.3
+"""Share of a recording's words that its subtitles must write. A transcript in the recording's
+language writes most of them (a synthetic voice may be misheard here and there: 0.39 in the worst
+run seen); a transcript in another language writes next to none."""
+
+
+def words_of(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +75,8 @@ def test_transcribes_in_the_language_of_the_recording(
     status, output, doc, subtitles = _cut(recordings[code], tmp_path, *hint)
     assert status == 0, output
     assert doc["language"] == code
-    assert WORD[code] in subtitles
+    said = words_of(" ".join(SPEECH[code]))
+    assert len(said & words_of(subtitles)) >= IN_LANGUAGE_SHARE * len(said)
 
 
 @pytest.mark.parametrize("hinted", [True, False], ids=["hint", "detected"])
