@@ -19,7 +19,13 @@ from roughy.jobs import JobContext, Runtime
 from roughy.jobs.registry import run_registered
 from roughy.kit.clock import utcnow
 from roughy.webhooks.models import WebhookEvent
-from support import Account, create_account, make_tone_audio, make_tone_video, wait_until
+from support import (
+    Account,
+    create_account,
+    make_tone_audio,
+    make_unindexed_mp4,
+    wait_until,
+)
 
 
 async def _upload(
@@ -46,9 +52,7 @@ async def _charges(client: httpx.AsyncClient, account: Account) -> list[tuple[st
 async def test_truncated_media_fails_and_is_never_charged(
     client: httpx.AsyncClient, account: Account, runtime: Runtime, tmp_path: Path
 ) -> None:
-    whole = make_tone_video(tmp_path / "whole.mp4", seconds=2, size="160x120").read_bytes()
-    broken = tmp_path / "broken.mp4"
-    broken.write_bytes(whole[: len(whole) // 2])  # mdat cut short, moov (at the end) missing
+    broken = make_unindexed_mp4(tmp_path / "broken.mp4")
     asset = await new_asset(client, account, broken.stat().st_size)
     await _upload(client, account, asset, broken)
     failed = await wait_state(client, account, asset["id"], "failed", "ready")

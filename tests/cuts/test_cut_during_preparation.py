@@ -24,7 +24,7 @@ from roughy.assets.models import Asset
 from roughy.assets.service import preparation_lock
 from roughy.cuts.models import Cut
 from roughy.jobs import Runtime, defer
-from support import Account, make_tone_video, wait_until
+from support import Account, make_unindexed_mp4, wait_until
 
 
 @asynccontextmanager
@@ -95,9 +95,7 @@ async def test_cut_asked_during_preparation_starts_once_the_asset_is_ready(
 async def test_cut_asked_during_a_failing_preparation_fails_without_charge(
     client: httpx.AsyncClient, runtime: Runtime, account: Account, tmp_path: Path
 ) -> None:
-    whole = make_tone_video(tmp_path / "whole.mp4", seconds=2, size="160x120").read_bytes()
-    broken = tmp_path / "broken.mp4"
-    broken.write_bytes(whole[: len(whole) // 2])  # mdat cut short, moov (at the end) missing
+    broken = make_unindexed_mp4(tmp_path / "broken.mp4")
     asset_id, cut = await upload_and_cut(client, runtime, account, broken)
     finished = await finished_cut(client, account, cut["id"])
     assert finished["state"] == "failed"
