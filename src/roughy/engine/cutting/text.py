@@ -46,6 +46,20 @@ def ends_clause(text: str) -> bool:
     return bool(_CLAUSE_END.search(text.strip())) or ends_sentence(text)
 
 
+COMMA_PAUSE_US = 250_000
+"""A pause this long between two words sets them apart as much as a comma does (a typical comma
+pause)."""
+
+
+def comma_pause(before: Word, word: Word) -> bool:
+    return word.start_us - before.end_us >= COMMA_PAUSE_US
+
+
+def clause_break(before: Word, word: Word) -> bool:
+    """`word` opens a new stretch of speech: after clause punctuation or a comma's pause."""
+    return ends_clause(before.text) or comma_pause(before, word)
+
+
 def split_sentences(words: Sequence[Word], gap_us: int, lexicon: Lexicon) -> list[Sentence]:
     """Break after sentence punctuation or before a pause of at least `gap_us` (twice that
     after a comma: a voice can hold a comma's pause that long inside one sentence)."""

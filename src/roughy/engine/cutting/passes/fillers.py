@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from roughy.engine.cutting.acoustic import filler_follows
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
-from roughy.engine.cutting.text import ends_clause
+from roughy.engine.cutting.text import clause_break
 from roughy.engine.languages import find_phrases
 from roughy.engine.tokens import normalize_token
 from roughy.engine.transcribe.guards import WordsByCentre
@@ -23,8 +23,6 @@ hesitation the speaker made (the few misses are timing, handled by the join veto
 SET_APART_CONFIDENCE = 0.7
 """A word that is a filler only when set apart ("este", "o sea", "ben"): often a real word, so
 it is only suggested unless the resolver's threshold is lowered."""
-SET_APART_PAUSE_US = 250_000
-"""A pause this long sets a word apart as much as a comma does (a typical comma pause)."""
 HELD_CONFIDENCE = 0.8
 """Doubtful words on a held, steady sound between pauses: all of the tuning corpus's such
 proposals were hesitations (3 of 3), but the sample is small, so below the fillers'."""
@@ -55,14 +53,8 @@ def propose_fillers(ctx: Context, ledger: Ledger) -> None:
 
 
 def _set_apart(words: Sequence[Word], first: int, last: int) -> bool:
-    before = first == 0 or (
-        ends_clause(words[first - 1].text)
-        or words[first].start_us - words[first - 1].end_us >= SET_APART_PAUSE_US
-    )
-    after = last == len(words) or (
-        ends_clause(words[last - 1].text)
-        or words[last].start_us - words[last - 1].end_us >= SET_APART_PAUSE_US
-    )
+    before = first == 0 or clause_break(words[first - 1], words[first])
+    after = last == len(words) or clause_break(words[last - 1], words[last])
     return before and after
 
 

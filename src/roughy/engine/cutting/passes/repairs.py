@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
-from roughy.engine.cutting.passes.fillers import SET_APART_PAUSE_US
 from roughy.engine.cutting.passes.retakes import CUE_SLACK, SUBSTITUTED_CONFIDENCE
 from roughy.engine.cutting.passes.stutters import GLUED_CONFIDENCE
 from roughy.engine.cutting.similarity import (
@@ -17,7 +16,8 @@ from roughy.engine.cutting.similarity import (
 )
 from roughy.engine.cutting.text import (
     Sentence,
-    ends_clause,
+    clause_break,
+    comma_pause,
     ends_sentence,
     glued_to_sentence_before,
 )
@@ -32,8 +32,6 @@ SELF_REPAIR_CONFIDENCE = 0.7
 """An opening said again within the same sentence."""
 RESTART_PREFIX_SHARE = 0.6
 """An abandoned stretch is restarted when the next sentence opens with this share of it."""
-CLAUSE_PAUSE_US = 250_000
-"""A pause this long inside a sentence opens a new clause (a comma's pause)."""
 CLAUSE_RETAKE_SCORE = 0.75
 """An abandoned last clause (3+ words) this alike to the next sentence's opening."""
 ASIDE_CONFIDENCE = 0.75
@@ -100,7 +98,7 @@ def _set_apart_leads(ctx: Context, following: Sentence) -> list[int]:
     return [
         lead
         for lead in range(1, min(CUE_SLACK, len(indices) - 1) + 1)
-        if words[indices[lead]].start_us - words[indices[lead - 1]].end_us >= SET_APART_PAUSE_US
+        if comma_pause(words[indices[lead - 1]], words[indices[lead]])
     ]
 
 
@@ -156,10 +154,7 @@ def _opens_clause(ctx: Context, sentence: Sentence, pos: int, ledger: Ledger) ->
     words = ctx.words
     index = sentence.indices[pos]
     previous = sentence.indices[pos - 1]
-    if (
-        ends_clause(words[previous].text)
-        or words[index].start_us - words[previous].end_us > CLAUSE_PAUSE_US
-    ):
+    if clause_break(words[previous], words[index]):
         return True
     return any(ledger.claimed(k, ctx.options.remove_at) for k in range(previous + 1, index))
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
 from roughy.engine.cutting.text import (
-    ends_clause,
+    clause_break,
     ends_sentence,
     glued_to_sentence_before,
     near_partner,
@@ -34,21 +34,16 @@ MID_CLAUSE_CONFIDENCE = 0.4
 pause): on the tuning corpus (seeds 7, 11) 0 of 4 such repeats were stutters (emphasis the ASR
 misheard, "very, very" written as another word twice, or one word written twice), while 11 of
 13 repeats opening a clause were. Only suggested."""
-CLAUSE_PAUSE_US = 250_000
-"""A pause this long before a word opens a new stretch of speech (a comma's pause)."""
 
 
 def _misspelt_alike(a: str, b: str) -> bool:
-    """Two copies the ASR spelt a little differently ("Mariener, Mariene"); a stutter says a
+    """Two copies the ASR spelt a little differently (a letter dropped or changed); a stutter says a
     word's start again, so both copies begin alike."""
     return a[:1] == b[:1] and near_partner(a, {b}) is not None
 
 
 def _opens_stretch(words: Sequence[Word], index: int) -> bool:
-    if index == 0:
-        return True
-    before = words[index - 1]
-    return ends_clause(before.text) or words[index].start_us - before.end_us >= CLAUSE_PAUSE_US
+    return index == 0 or clause_break(words[index - 1], words[index])
 
 
 def propose_stutters(ctx: Context, ledger: Ledger) -> None:
