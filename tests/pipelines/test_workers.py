@@ -23,11 +23,11 @@ from pipeline_media import seed_input, talking_head
 from sqlalchemy import text
 
 from roughy.api import create_app
-from roughy.bootstrap import build_runtime, upgrade_database
+from roughy.bootstrap import build_runtime
 from roughy.config import Settings
 from roughy.jobs import Runtime
-from roughy.kit.embedded_pg import drop_database, ensure_database, start_embedded_cluster
-from support import create_account
+from stack import fresh_database
+from support import create_account, free_port
 
 DATABASE = f"roughy_pipelines_{os.getpid()}"
 STALLED_JOB_SECONDS = 10
@@ -60,25 +60,14 @@ class Stack:
 def stack_settings(
     tmp_path_factory: pytest.TempPathFactory, local_settings: Settings
 ) -> Iterator[Settings]:
-    cluster = Path(os.environ.get("ROUGHY_TEST_PG_DIR", "/tmp/roughy-test-pg"))
-    admin_url = start_embedded_cluster(cluster, database="postgres")
-    drop_database(admin_url, DATABASE)
-    ensure_database(admin_url, DATABASE)
-    url = admin_url.replace("/postgres?", f"/{DATABASE}?")
-    upgrade_database(url)
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    yield local_settings.model_copy(
-        update={
-            "database_url": url,
-            "data_dir": tmp_path_factory.mktemp("stack-data"),
-            "port": port,
-        }
-    )
-    drop_database(admin_url, DATABASE)
+    for url in fresh_database(DATABASE):
+        yield local_settings.model_copy(
+            update={
+                "database_url": url,
+                "data_dir": tmp_path_factory.mktemp("stack-data"),
+                "port": free_port(),
+            }
+        )
 
 
 @pytest.fixture(scope="module")
