@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from roughy.engine.cutting.text import content_words, matched_words, near_partner, similar
+from roughy.engine.cutting.text import (
+    content_words,
+    matched_words,
+    near_partner,
+    similar,
+    with_compounds,
+)
 from roughy.engine.languages import Lexicon
 
 RESTART_TOKEN_SIMILARITY = 0.5
@@ -98,5 +104,5 @@ def substituted(take: Sequence[str], following: Sequence[str], lexicon: Lexicon)
     """A content word of the take is not said again (nor a near spelling of it) where
     `following` re-says it: a parallel sentence or a correction, not the same words again."""
     ours = content_words(take, lexicon)
-    theirs = content_words(following[: len(take) + PARALLEL_REACH], lexicon)
+    theirs = content_words(with_compounds(following[: len(take) + PARALLEL_REACH]), lexicon)
     return matched_words(ours, theirs) < len(ours)

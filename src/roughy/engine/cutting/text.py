@@ -105,6 +105,12 @@ def matched_words(ours: set[str], theirs: set[str]) -> int:
     return count
 
 
+def with_compounds(tokens: Sequence[str]) -> set[str]:
+    """The tokens, and each two adjacent ones written as one word: the ASR splits a compound
+    the second time it hears it ("lighthouse" / "light house") or joins one it split."""
+    return set(tokens) | {a + b for a, b in zip(tokens, tokens[1:], strict=False)}
+
+
 def near_partner(word: str, candidates: set[str]) -> str | None:
     if len(word) < _NEAR_MIN_LETTERS:
         return None

@@ -80,7 +80,7 @@ def _drop_cue_and_take(
     if start is not None:
         take_indices, take_tokens = list(sentence.indices[:cue_start]), head
     else:
-        if _whole_sentence_is_cue(ctx, sentences, n, cue_start, cue_end):
+        if _whole_sentence_is_cue(ctx, sentences, n, cue):
             # A short sentence around a cue is the cue ("Okay, let me say that again, sorry").
             cue_start, cue_end, head = 0, len(tokens), []
             echo, following = _following(sentences, n, sentence, cue_end)
@@ -123,20 +123,20 @@ def _drop_cue_and_take(
         ledger.propose(take_indices, mark)
 
 
-def _whole_sentence_is_cue(
-    ctx: Context, sentences: Sequence[Sentence], n: int, cue_start: int, cue_end: int
-) -> bool:
+def _whole_sentence_is_cue(ctx: Context, sentences: Sequence[Sentence], n: int, cue: Cue) -> bool:
     """The cue fills a short sentence but for a word or two each side, or the sentence is no
-    longer than an aside and the take before it is said again only after the whole sentence
-    (neither the words before the cue nor those after it restart the take): all of it is the
-    cue ("sorry, let me say it again from the start, okay")."""
+    longer than an aside (or than a cue, when the cue is strong) and the take before it is said
+    again only after the whole sentence (neither the words before the cue nor those after it
+    restart the take): all of it is the cue ("sorry, let me say it again from the start, okay",
+    "no, I want to put that differently from the top")."""
     sentence = sentences[n]
     tokens = sentence.tokens
+    cue_start, cue_end = cue.start, cue.end
     if len(tokens) > CUE_MAX_TOKENS:
         return False
     if cue_start <= CUE_SLACK and len(tokens) - cue_end <= CUE_SLACK:
         return True
-    if cue_start > CUE_SLACK and len(tokens) > ASIDE_MAX_TOKENS:
+    if cue_start > CUE_SLACK and len(tokens) > ASIDE_MAX_TOKENS and not cue.strong:
         return False
     take_indices, take = _take_before(sentences, n)
     if not take or _too_far_back(ctx, sentence, take_indices):

@@ -19,7 +19,7 @@ from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
 from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
 from roughy.engine.cutting.similarity import PARALLEL_REACH
-from roughy.engine.cutting.text import near_partner
+from roughy.engine.cutting.text import near_partner, with_compounds
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
 from roughy.engine.voicing import median_pitch_hz
@@ -71,7 +71,7 @@ def veto_parallel(ctx: Context, ledger: Ledger) -> None:
         content = [t for t in take if t not in ctx.lexicon.stopwords and t.isalpha()]
         if not content or mark.kind is RemovalKind.STUTTER:
             continue
-        echo = set(_tokens(ctx, mark.echo)[: len(take) + PARALLEL_REACH])
+        echo = with_compounds(_tokens(ctx, mark.echo)[: len(take) + PARALLEL_REACH])
         last = content[-1]
         if last not in echo and near_partner(last, echo) is None:
             reason = f"“{last}” is not said again: a parallel sentence, not a retake"
