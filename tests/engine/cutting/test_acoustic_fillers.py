@@ -345,3 +345,26 @@ def test_a_long_filler_stamped_over_a_phrase_is_kept() -> None:
     held_um = (words[0], Word("Umm,", 1_400_000, 1_900_000, 0.6))
     doc = decide_cut(Transcript("en", held_um, "t", 3_500_000), steady, CutOptions())
     assert [r for r in doc.removed if r.kind is RemovalKind.FILLER]
+
+
+def test_a_confident_word_no_clause_ends_with_set_apart_on_a_held_sound_is_a_filler() -> None:
+    """The decoder writes a hesitation as a function word with a comma ("And,"): on a held
+    island that word is the hesitation, however sure the ASR is."""
+    held = [Span(1_000_000, 1_400_000)]
+    words = [
+        Word("We", 200_000, 400_000, 0.99),
+        Word("left.", 400_000, 700_000, 0.99),
+        Word("And,", 1_020_000, 1_380_000, 0.9),
+        Word("the", 1_700_000, 1_900_000, 0.99),
+        Word("rest", 1_900_000, 2_200_000, 0.99),
+        Word("stayed.", 2_200_000, 2_600_000, 0.99),
+    ]
+    marks = decision_for(words, CutOptions(), held=held).removed
+    assert [w.text for w, m in zip(words, marks, strict=True) if m is not None] == ["And,"]
+
+
+def test_a_confident_word_that_can_stand_alone_on_a_held_sound_is_kept() -> None:
+    held = [Span(1_000_000, 1_400_000)]
+    for text in ("No,", "So,", "And."):
+        words = [Word(text, 1_020_000, 1_380_000, 0.9)]
+        assert decision_for(words, CutOptions(), held=held).removed == [None]
