@@ -42,6 +42,13 @@ def _misspelt_alike(a: str, b: str) -> bool:
     return a[:1] == b[:1] and near_partner(a, {b}) is not None
 
 
+def _cut_off_marked(words: Sequence[Word], a: int, b: int) -> bool:
+    """The ASR marks the break between the copies with a dash ("th- the", "the - the",
+    "the -the"): it heard a word cut off and started again, which a deliberate double is not."""
+    texts = [w.text.strip() for w in words[a : b + 1]]
+    return texts[0].endswith("-") or texts[-1].startswith("-") or any("-" in t for t in texts[1:-1])
+
+
 def _opens_stretch(words: Sequence[Word], index: int) -> bool:
     return index == 0 or clause_break(words[index - 1], words[index])
 
@@ -51,14 +58,19 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
     that follows, unless the language doubles the word on purpose ("very very", "die die") or
     the copies are stamped on top of each other."""
     words = ctx.words
-    live = [i for i in range(len(words)) if not ledger.claimed(i, ctx.options.remove_at)]
+    live = [
+        i
+        for i in range(len(words))
+        if normalize_token(words[i].text) and not ledger.claimed(i, ctx.options.remove_at)
+    ]
     for a, b in zip(live, live[1:], strict=False):
         first, second = words[a], words[b]
         token = normalize_token(first.text)
-        if not token or token in ctx.lexicon.deliberate_doubles:
-            continue
         said_again = normalize_token(second.text)
-        cut_off = first.text.rstrip().endswith("-") and said_again.startswith(token)
+        marked = _cut_off_marked(words, a, b)
+        if token in ctx.lexicon.deliberate_doubles and not marked:
+            continue
+        cut_off = marked and said_again.startswith(token)
         if token != said_again and not cut_off and not _misspelt_alike(token, said_again):
             continue
         if ends_sentence(first.text) or second.start_us - first.end_us > STUTTER_MAX_GAP_US:
@@ -85,4 +97,4 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
             STUTTERS,
             echo=(b,),
         )
-        ledger.propose([a], mark)
+        ledger.propose(range(a, b), mark)

@@ -1,0 +1,25 @@
+"""Stutters the ASR writes with a cut-off mark (synthetic transcripts)."""
+
+from __future__ import annotations
+
+from engine.analysis_fixtures import decision_for, words_from_text
+from roughy.engine.cutting.options import CutOptions
+
+
+def dropped(text: str) -> list[tuple[str, str]]:
+    words = words_from_text(text)
+    marks = decision_for(words, CutOptions()).removed
+    return [(w.text, m.kind.value) for w, m in zip(words, marks, strict=True) if m is not None]
+
+
+def test_a_stutter_the_asr_marks_with_a_dash_word_is_dropped_with_the_dash() -> None:
+    assert dropped("You - you should call first.") == [("You", "stutter"), ("-", "stutter")]
+
+
+def test_a_deliberate_double_marked_as_cut_off_is_a_stutter() -> None:
+    # the second copy written as a restart ("-that"): a word cut off, not said twice on purpose
+    assert dropped("That -that plan worked.") == [("That", "stutter")]
+
+
+def test_a_deliberate_double_without_a_cut_off_mark_is_kept() -> None:
+    assert dropped("I know that that plan worked.") == []
