@@ -322,6 +322,21 @@ def test_a_question_said_again_is_kept() -> None:
     assert dropped("Where did you grow up? Where did you grow up, really?") == []
 
 
+def test_a_question_said_again_without_its_question_mark_is_kept() -> None:
+    """The speech model often writes no question mark: the words a question opens with say it."""
+    text = "Muss man die Segel wirklich trocknen. Muss man die Segel wirklich trocknen. Ja."
+    assert dropped(text, language="de") == []
+    assert (
+        dropped("Aber warum ist das Boot nass. Aber warum ist das Boot nass.", language="de") == []
+    )
+    assert dropped("Why did you sell the boat. Why did you sell the boat.") == []
+
+
+def test_a_statement_said_again_is_still_a_retake() -> None:
+    text = "Man muss die Segel trocknen. Man muss die Segel trocknen."
+    assert [w for w, _ in dropped(text, language="de")] == text.split()[:5]
+
+
 def test_a_long_take_run_into_its_retake_without_a_sentence_end_is_dropped() -> None:
     text = (
         "Yesterday the old harbour master of the little town said yesterday the old harbour "

@@ -57,6 +57,9 @@ class Lexicon:
     clause_openers: frozenset[str]
     """Words that open a new clause of its own ("and", "because", "weil"), not a complement
     ("that", "dass"): a sentence restated before one of them was complete."""
+    question_openers: frozenset[str]
+    """Words a question opens with (interrogatives, an auxiliary or modal put first: "what",
+    "does", "muss"): a question is recognised when the speech model writes no question mark."""
     repeat_idioms: tuple[Phrase, ...]
     """Repetition that is the meaning, not a retake ("again and again", "immer wieder")."""
     dangling: frozenset[str]
@@ -94,6 +97,7 @@ def _load(path: Path) -> Lexicon:
         deliberate_doubles=frozenset(normalize_token(w) for w in data["deliberate_doubles"]),
         cue=CueWords(_phrases(cue["again"]), _phrases(cue["act"]), _phrases(cue["slip"])),
         clause_openers=frozenset(normalize_token(w) for w in data["clause_openers"]),
+        question_openers=frozenset(normalize_token(w) for w in data["question_openers"]),
         repeat_idioms=_phrases(data["repeat_idioms"]),
         dangling=frozenset(normalize_token(w) for w in data["dangling"]),
     )
