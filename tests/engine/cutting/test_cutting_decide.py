@@ -211,6 +211,20 @@ def test_script_mode_only_compares_takes_said_one_after_another() -> None:
     assert kept_text(doc) == spoken
 
 
+def test_script_mode_drops_an_earlier_complete_take_said_again_whole() -> None:
+    """The take kept is the last: the earlier complete take of the same script sentence is not
+    protected as "said as the script has it"."""
+    script = "The harbour closes at dusk. Boats leave at dawn."
+    spoken = "The harbour closes at dusk. The harbour closes at dusk. Boats leave at dawn."
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == script
+    second_take = [w for w in words if w.text == "The"][1]
+    assert covered(doc.kept, second_take.start_us, second_take.end_us) > 0
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."

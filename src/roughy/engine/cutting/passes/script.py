@@ -40,6 +40,10 @@ tuning corpus 11-19 % of such speech was off-script (the rest was the script mis
 _SCRIPT_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 
+Alignment = tuple[list["Take"], list[list[int]]]
+"""The takes found in a spoken sentence, and its runs of words that align nowhere."""
+
+
 @dataclass(frozen=True)
 class Take:
     """A run of transcript words aligned to one script sentence; `hits` are the positions of
@@ -105,25 +109,40 @@ def propose_script(ctx: Context, ledger: Ledger) -> None:
     asides: list[list[int]] = []
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     spelling = _ScriptSpelling(flat)
+
+    def align(said: list[tuple[int, str]], first: int, stop: int) -> Alignment:
+        lo, hi = sentence_starts[first], sentence_starts[min(len(sentences), stop)]
+        matcher.set_seq2(flat[lo:hi])
+        return _takes(matcher, said, owner, lo, sentences, vocabulary, ctx)
+
     cursor = 0
+    done: int | None = None
     for spoken in ctx.sentences:
         said = [(i, spelling.of(t)) for i, t in zip(spoken.indices, spoken.tokens, strict=True)]
-        lo = sentence_starts[cursor]
-        hi = sentence_starts[min(len(sentences), cursor + WINDOW_SENTENCES)]
-        matcher.set_seq2(flat[lo:hi])
-        found, unaligned = _takes(matcher, said, owner, lo, sentences, vocabulary, ctx)
+        found, unaligned = align(said, cursor, cursor + WINDOW_SENTENCES)
+        if done is not None:
+            # The sentence just finished, said again as a whole: a retake of it, unless the
+            # script goes on with the same words (an echo, a restatement), which wins a tie.
+            again = align(said, done, done + 1)
+            if _hit_count(again[0]) > _hit_count(found):
+                found, unaligned = again
         takes.extend(found)
         asides.extend(unaligned)
         for take in found:
             if _complete(take, options) and sentence_starts[take.sentence + 1] - 1 in take.hits:
                 # Said to its very last word: the speaker has moved on to the next sentence.
                 cursor = max(cursor, min(len(sentences) - 1, take.sentence + 1))
+                done = take.sentence
     takes = _join_split_takes(takes, sentences)
     _propose_asides(asides, takes, sentence_starts[:-1], ledger)
     content = {n for n, token in enumerate(flat) if token not in ctx.lexicon.stopwords}
     evident = [t for t in takes if _evident(t, content, sentence_starts)]
     heard = [spelling.of(normalize_token(w.text)) for w in ctx.words]
     _choose_takes(evident, sentences, ledger, options, _Foreign(heard, sentences, ctx))
+
+
+def _hit_count(takes: list[Take]) -> int:
+    return sum(len(t.hits) for t in takes)
 
 
 def _evident(take: Take, content: set[int], sentence_starts: list[int]) -> bool:
@@ -198,7 +217,7 @@ def _takes(
     sentences: list[tuple[str, ...]],
     vocabulary: set[str],
     ctx: Context,
-) -> tuple[list[Take], list[list[int]]]:
+) -> Alignment:
     """The takes in one spoken sentence, and its runs of words that align nowhere (`matcher`
     holds the script from token `offset` on)."""
     tokens = [t for _, t in live]
