@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.analysis_fixtures import decision_for, words_from_text
 from roughy.engine.cutting.options import CutOptions
+from roughy.engine.types import Word
 
 
 def dropped(text: str) -> list[tuple[str, str]]:
@@ -23,3 +24,11 @@ def test_a_deliberate_double_marked_as_cut_off_is_a_stutter() -> None:
 
 def test_a_deliberate_double_without_a_cut_off_mark_is_kept() -> None:
     assert dropped("I know that that plan worked.") == []
+
+
+def test_a_repeat_whose_second_copy_the_asr_barely_heard_is_only_suggested() -> None:
+    words = list(words_from_text("We coiled the the ropes."))
+    words[3] = Word(words[3].text, words[3].start_us, words[3].end_us, 0.1)
+    decision = decision_for(words, CutOptions())
+    assert all(m is None for m in decision.removed)
+    assert [w.text for w, m in zip(words, decision.suggested, strict=True) if m] == ["the"]
