@@ -150,6 +150,28 @@ def median_pitch_hz(samples: FloatArray) -> float | None:
     return float(ANALYSIS_SAMPLE_RATE / np.median(periods))
 
 
+def timbre_distance_db(a: FloatArray, b: FloatArray) -> float | None:
+    """How differently two stretches are voiced: the RMS difference (dB) of their long-term
+    mel spectra, each taken over its louder half of frames and with its overall level removed
+    (None when either is too short). Two stretches of the same words said by one voice differ
+    little; said by two voices, the formants and the spectral tilt differ."""
+    spectra = [_long_term_spectrum(x) for x in (a, b)]
+    first, second = spectra
+    if first is None or second is None:
+        return None
+    return float(np.sqrt(np.mean((first - second) ** 2)))
+
+
+def _long_term_spectrum(samples: FloatArray) -> npt.NDArray[np.float32] | None:
+    mel = log_mel(samples)
+    if mel.shape[0] < 5:
+        return None
+    peak = mel.max(axis=1)
+    loud = mel[peak >= np.median(peak)]
+    mean = loud.mean(axis=0)
+    return np.asarray(mean - mean.mean(), dtype=np.float32)
+
+
 def describe(samples: FloatArray) -> Descriptor | None:
     """Describe one stretch of 16 kHz samples (None when shorter than a few frames)."""
     frames = _frames(samples)

@@ -9,13 +9,15 @@ say it again in `Mark.echo`) and vetoes those that are not a speaker abandoning 
                what the ASR writes when it runs the next sentence into a retake);
   question     a complete question said again (an echo, a rhetorical repeat), by its question
                mark or by the word it opens with;
-  speaker      the two takes are said in clearly different voices (another speaker's echo).
+  speaker      the two takes are said in clearly different voices (another speaker's echo), by
+               their pitch or by their long-term spectrum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from roughy.engine.audio import FloatArray
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark, Veto
 from roughy.engine.cutting.passes.retakes import CUED_RETAKES, UNCUED_RETAKES
@@ -23,7 +25,7 @@ from roughy.engine.cutting.similarity import PARALLEL_REACH
 from roughy.engine.cutting.text import ends_sentence, near_partner, with_compounds
 from roughy.engine.tokens import normalize_token
 from roughy.engine.types import RemovalKind
-from roughy.engine.voicing import median_pitch_hz
+from roughy.engine.voicing import median_pitch_hz, timbre_distance_db
 
 PARALLEL = "parallel_veto"
 RESTATEMENT = "restatement_veto"
@@ -43,8 +45,13 @@ SPEAKER_PITCH_RATIO = 1.5
 """Two takes whose median pitch (YIN) differs by this factor are two voices. On the tuning
 corpus one voice's sentences varied by up to 1.4, and two synthetic voices of an interview by
 only 1.2, so this separates only clearly different voices (a low and a high one)."""
-_MIN_PITCH_US = 800_000
-"""Shorter stretches give no stable median pitch (a few syllables)."""
+SPEAKER_TIMBRE_DB = 3.5
+"""Two takes of the same words whose long-term spectra differ by this much (RMS over mel bands,
+level removed) are two voices. On the tuning corpus (seeds 7-19) a sentence said again by the
+same voice differed by 0.1-1.4 dB, and an echo by a clearly different voice by 5.9-10 dB (two
+voices that sound alike, 0.3-1.5 dB, are left to the other vetoes); this lies between them."""
+_MIN_VOICE_US = 800_000
+"""Shorter stretches give no stable median pitch or spectrum (a few syllables)."""
 
 
 def _repetitions(ctx: Context, ledger: Ledger) -> Iterator[tuple[Mark, list[int]]]:
@@ -140,13 +147,24 @@ def _opens_question(ctx: Context, index: int) -> bool:
 
 def veto_other_speaker(ctx: Context, ledger: Ledger) -> None:
     for mark, indices in _repetitions(ctx, ledger):
-        ours = _pitch(ctx, indices)
-        theirs = _pitch(ctx, mark.echo)
-        if ours is None or theirs is None:
-            continue
-        if max(ours, theirs) / min(ours, theirs) >= SPEAKER_PITCH_RATIO:
-            reason = f"said again in another voice ({ours:.0f} Hz, then {theirs:.0f} Hz)"
+        reason = _other_voice(ctx, indices, mark.echo[: len(indices)])
+        if reason is not None:
             ledger.veto(Veto(tuple(indices), SPEAKER, reason, _REPEATS))
+
+
+def _other_voice(ctx: Context, indices: list[int], echo: tuple[int, ...]) -> str | None:
+    """Why the take and the same number of words that say it again sound like two voices."""
+    ours, theirs = _stretch(ctx, indices), _stretch(ctx, echo)
+    if ours is None or theirs is None:
+        return None
+    first, then = median_pitch_hz(ours), median_pitch_hz(theirs)
+    if first is not None and then is not None:
+        if max(first, then) / min(first, then) >= SPEAKER_PITCH_RATIO:
+            return f"said again in another voice ({first:.0f} Hz, then {then:.0f} Hz)"
+    distance = timbre_distance_db(ours, theirs)
+    if distance is not None and distance >= SPEAKER_TIMBRE_DB:
+        return f"said again in another voice (spectra {distance:.1f} dB apart)"
+    return None
 
 
 def veto_orphan_asides(ctx: Context, ledger: Ledger) -> None:
@@ -179,12 +197,13 @@ def veto_collapsed_stamps(ctx: Context, ledger: Ledger) -> None:
             ledger.veto(Veto(tuple(indices), COLLAPSED, reason))
 
 
-def _pitch(ctx: Context, indices: list[int] | tuple[int, ...]) -> float | None:
+def _stretch(ctx: Context, indices: list[int] | tuple[int, ...]) -> FloatArray | None:
+    """The audio of the words, when long enough to tell a voice by."""
     if not indices:
         return None
     words = ctx.words
     start = min(words[i].start_us for i in indices)
     end = max(words[i].end_us for i in indices)
-    if end - start < _MIN_PITCH_US:
+    if end - start < _MIN_VOICE_US:
         return None
-    return median_pitch_hz(ctx.signal.between(start, end))
+    return ctx.signal.between(start, end)
