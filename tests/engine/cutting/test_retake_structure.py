@@ -38,3 +38,21 @@ def test_a_compound_the_asr_splits_the_second_time_is_still_said_again() -> None
         "Most walkers cross the river near the light house."
     )
     assert kept_text(text) == "Most walkers cross the river near the light house."
+
+
+def test_a_false_start_that_stutters_inside_itself_goes_whole() -> None:
+    # an opening said twice inside an abandoned sentence, then the sentence said in full
+    text = "Our team built, our team built the bridge. Our team built the bridge over the river."
+    assert kept_text(text) == "Our team built the bridge over the river."
+
+
+def test_a_lone_repetition_word_in_ordinary_speech_is_no_cue() -> None:
+    # "over"/"again" between two phrases that share only an article: no take, no cue
+    for text in ("They rowed the boat over the lake.", "We met the team again the next day."):
+        assert kept_text(text) == text
+
+
+def test_a_take_said_again_after_a_cue_naming_only_the_repetition_is_dropped() -> None:
+    # the ASR spelt one word of the retake differently: the shared opening still holds
+    text = "Our guide showed them. One more time, our guide showed the old harbour walls."
+    assert kept_text(text) == "our guide showed the old harbour walls."

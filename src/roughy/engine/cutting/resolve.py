@@ -75,7 +75,7 @@ def passes_for(ctx: Context) -> list[Pass]:
     cued = [Pass(CUED_RETAKES, propose_cued_retakes)] if options.remove_retakes else []
     uncued = [Pass(UNCUED_RETAKES, propose_uncued_retakes)] if options.remove_retakes else []
     repairs = (
-        [Pass(FALSE_STARTS, propose_false_starts), Pass(SELF_REPAIRS, propose_self_repairs)]
+        [Pass(SELF_REPAIRS, propose_self_repairs), Pass(FALSE_STARTS, propose_false_starts)]
         if options.remove_false_starts
         else []
     )

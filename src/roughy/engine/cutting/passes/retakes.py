@@ -9,6 +9,7 @@ from roughy.engine.cutting.cues import CUE_MAX_TOKENS, Cue, find_cue, hints_a_cu
 from roughy.engine.cutting.marks import Ledger, Mark
 from roughy.engine.cutting.similarity import (
     best_retake_score,
+    common_prefix,
     completed_by,
     restarts,
     substituted,
@@ -49,6 +50,10 @@ correction. On the tuning corpus (seeds 7, 11) 0.5 of 3 such proposals were reta
 all 9 without a substitution: only suggested. The same holds for a take before a cue that does
 not name the repetition (seeds 7, 11, 13: the one such take was speech garbled into "wait ...")
 and for a self-repair (0 of the 1 standing on seeds 7, 11, 13, an anaphora list)."""
+MIN_SHARED_OPENING = 2
+"""Around a cue that only names the repetition ("one more time", a lone "over"), the take said
+again opens with at least this many of the same words, unless all its content words come back:
+one shared article ("the bridge over the river") is no retake."""
 _COMPLETED_SCORE = 0.8
 """The score of a take that the sentence after a short aside repeats and carries on."""
 
@@ -99,11 +104,13 @@ def _drop_cue_and_take(
     cue_confidence = CUE_CONFIDENCE if start is not None else LONE_CUE_CONFIDENCE
     loose = (
         start is not None
-        and not cue.again
+        and not (cue.again and strong)
         and substituted(take_tokens[start:], following, ctx.lexicon)
+        and (not cue.again or common_prefix(take_tokens[start:], following) < MIN_SHARED_OPENING)
     )
     if loose:
-        # Only a slip ("wait", "sorry") between two takes that are not the same words.
+        # Only a slip ("wait", "sorry") or a lone role word ("over" in "the bridge over the
+        # river") between two stretches that are not the same words.
         cue_confidence = SUBSTITUTED_CONFIDENCE
     ledger.propose(
         cue_indices,
