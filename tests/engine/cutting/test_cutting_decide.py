@@ -225,6 +225,38 @@ def test_script_mode_drops_an_earlier_complete_take_said_again_whole() -> None:
     assert covered(doc.kept, second_take.start_us, second_take.end_us) > 0
 
 
+def test_script_mode_removes_a_whole_take_said_again_after_an_aside() -> None:
+    """A complete take in the script's own words, said again later: the script alone removes
+    the first (no text pass links takes across a long aside, which is only suggested)."""
+    script = "We open the doors at nine. Lunch is served at noon."
+    spoken = (
+        "We open the doors at nine. The kettle is whistling loudly in the kitchen. "
+        "We open the doors at nine. Lunch is served at noon."
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == spoken.split(" ", 6)[-1]
+    assert {r.pass_name for r in doc.removed if r.kind is RemovalKind.RETAKE} == {"script_takes"}
+
+
+def test_script_mode_gives_a_sentence_said_twice_to_the_scripts_second_copy() -> None:
+    """The first copy of a sentence the script has twice, misheard at its last word, is still
+    complete; the second copy said is the script's second copy, not a retake of the first."""
+    script = "Why do the boats leave so early in the morning? Why do the boats leave so early in the morning? Because of the tide."
+    spoken = (
+        "Why do the boats leave so early in the mourning? "
+        "Why do the boats leave so early in the morning? Because of the tide."
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == spoken
+    assert not [r for r in doc.suggested if r.pass_name == "script_takes"]
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."
