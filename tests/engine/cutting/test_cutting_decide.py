@@ -244,7 +244,8 @@ def test_script_mode_removes_a_whole_take_said_again_after_an_aside() -> None:
 def test_script_mode_gives_a_sentence_said_twice_to_the_scripts_second_copy() -> None:
     """The first copy of a sentence the script has twice, misheard at its last word, is still
     complete; the second copy said is the script's second copy, not a retake of the first."""
-    script = "Why do the boats leave so early in the morning? Why do the boats leave so early in the morning? Because of the tide."
+    question = "Why do the boats leave so early in the morning?"
+    script = f"{question} {question} Because of the tide."
     spoken = (
         "Why do the boats leave so early in the mourning? "
         "Why do the boats leave so early in the morning? Because of the tide."
