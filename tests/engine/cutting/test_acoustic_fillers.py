@@ -368,3 +368,31 @@ def test_a_confident_word_that_can_stand_alone_on_a_held_sound_is_kept() -> None
     for text in ("No,", "So,", "And."):
         words = [Word(text, 1_020_000, 1_380_000, 0.9)]
         assert decision_for(words, CutOptions(), held=held).removed == [None]
+
+
+def _stuttered(fragment: np.ndarray) -> tuple[AnalysisSignal, tuple[Word, ...]]:
+    """A sentence, a pause, a short sound written "Right," and then a word: "Right, walls"."""
+    word = _word(0.6, seed=4)
+    signal = _signal([(0.3, _word(0.9)), (1.6, fragment), (2.0, word)], 3.2)
+    end = round((1.6 + fragment.shape[0] / RATE) * 1e6)
+    words = (
+        Word("Hello.", 300_000, 1_200_000, 0.98),
+        Word("Right,", 1_600_000, end, 0.6),
+        Word("walls", 2_000_000, 2_600_000, 0.98),
+    )
+    return signal, words
+
+
+def test_a_word_the_asr_wrote_over_a_stuttered_onset_is_a_stutter() -> None:
+    # the short sound is the opening of the next word, said once before it
+    signal, words = _stuttered(_word(0.6, seed=4)[: int(0.15 * RATE)])
+    doc = decide_cut(Transcript("en", words, "t", 3_200_000), signal, CutOptions())
+    (stutter,) = [r for r in doc.removed if r.kind is RemovalKind.STUTTER]
+    assert stutter.pass_name == "heard_stutters"
+    assert stutter.start_us <= 1_600_000 and stutter.end_us >= 1_750_000
+
+
+def test_a_short_word_that_sounds_unlike_the_next_word_is_kept() -> None:
+    signal, words = _stuttered(_vowel(0.15, f0=200))
+    doc = decide_cut(Transcript("en", words, "t", 3_200_000), signal, CutOptions())
+    assert not [r for r in doc.removed if r.kind is RemovalKind.STUTTER]

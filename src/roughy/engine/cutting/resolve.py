@@ -27,7 +27,12 @@ from roughy.engine.cutting.passes.retakes import (
     propose_uncued_retakes,
 )
 from roughy.engine.cutting.passes.script import SCRIPT_TAKES, propose_script
-from roughy.engine.cutting.passes.stutters import STUTTERS, propose_stutters
+from roughy.engine.cutting.passes.stutters import (
+    HEARD_STUTTERS,
+    STUTTERS,
+    propose_heard_stutters,
+    propose_stutters,
+)
 from roughy.engine.cutting.passes.vetoes import (
     COLLAPSED,
     ORPHAN,
@@ -71,7 +76,11 @@ def passes_for(ctx: Context) -> list[Pass]:
     """
     options = ctx.options
     fillers = [Pass(FILLERS, propose_fillers)] if options.remove_fillers else []
-    stutters = [Pass(STUTTERS, propose_stutters)] if options.remove_stutters else []
+    stutters = (
+        [Pass(STUTTERS, propose_stutters), Pass(HEARD_STUTTERS, propose_heard_stutters)]
+        if options.remove_stutters
+        else []
+    )
     cued = [Pass(CUED_RETAKES, propose_cued_retakes)] if options.remove_retakes else []
     uncued = [Pass(UNCUED_RETAKES, propose_uncued_retakes)] if options.remove_retakes else []
     repairs = (
