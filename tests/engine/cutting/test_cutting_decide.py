@@ -258,6 +258,21 @@ def test_script_mode_gives_a_sentence_said_twice_to_the_scripts_second_copy() ->
     assert not [r for r in doc.suggested if r.pass_name == "script_takes"]
 
 
+def test_script_mode_removes_off_script_words_that_name_the_repetition() -> None:
+    """A weak cue (it names the repetition, but no act or slip) with no take around it to
+    confirm it: off the script, it is a cue all the same."""
+    script = "The river floods in early spring. Farmers lead the cattle uphill."
+    spoken = (
+        "The river floods in early spring. Right, once more with feeling. " + script.split(". ")[1]
+    )
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == script
+    assert {r.pass_name for r in doc.removed if r.kind is RemovalKind.RETAKE_CUE} == {"script_cues"}
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."
