@@ -16,9 +16,10 @@ from render_sources import Sources, run
 
 from roughy.engine.probe import probe
 from roughy.engine.render import OutputSpec, render, split_tree
+from roughy.engine.render.edges import MIN_EDGE_FRAMES
 from roughy.engine.render.frames import RunFinder, read_frame_table
 from roughy.engine.render.plan import plan_render
-from roughy.engine.render.smart import MIN_EDGE_FRAMES, ineligible_reason, plan_pieces, read_table
+from roughy.engine.render.smart import ineligible_reason, plan_pieces, read_table
 from roughy.engine.render.spec import as_preset
 from roughy.engine.types import CutDocument, Span
 

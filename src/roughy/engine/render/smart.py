@@ -9,13 +9,14 @@ consecutive slots (so constant-rate sources copy whole GOPs, and variable-rate o
 between timestamp gaps, dropped frames and wandering stamps). Open GOPs are copied only from an
 IDR on; long GOPs may end a run at any mini-GOP boundary.
 
-Encoded pieces go through the same `fps` grid as the full re-encode (seeking to an IDR at or
-before the piece), use the source's profile, level, pixel format, size and B-frame delay, and start
-with an IDR, so the ffconcat demuxer (which inserts each piece's parameter sets in-band) can join
-them with copied runs; copied timestamps are snapped to the grid (`setts`). Audio is re-encoded in
-one pass with the same trims and fades as the full re-encode. The result is used only when it is
-frame-exact (`execute.frames_exact`, constant rate at the planned rate); otherwise, and whenever
-the source or output rules it out, `try_smart_render` says why and the full re-encode runs.
+Encoded pieces go through the same `fps` grid as the full re-encode (decoding from an IDR at or
+before the piece), use the source's profile, level, pixel format, size and B-frame delay, and
+start with an IDR, so the ffconcat demuxer (which inserts each piece's parameter sets in-band) can
+join them with copied runs (`edges.py`; neighbouring pieces share one ffmpeg process); copied
+timestamps are snapped to the grid (`setts`). Audio is re-encoded in one pass with the same trims
+and fades as the full re-encode. The result is used only when it is frame-exact
+(`execute.frames_exact`, constant rate at the planned rate); otherwise, and whenever the source or
+output rules it out, `try_smart_render` says why and the full re-encode runs.
 """
 
 from __future__ import annotations
@@ -25,13 +26,23 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from roughy.engine.errors import RenderInvalid
 from roughy.engine.probe import MediaInfo, VideoInfo
-from roughy.engine.render.encoder import X264_EDGE
+from roughy.engine.render.edges import (
+    BFRAME_ARGS,
+    MIN_EDGE_FRAMES,
+    PROFILES,
+    Piece,
+    batch_edges,
+    batch_paths,
+    batch_step,
+    encoded_piece,
+)
 from roughy.engine.render.execute import execute, frames_exact, probe_output
 from roughy.engine.render.frames import FrameTable, RunFinder, placement, read_frame_table
 from roughy.engine.render.plan import (
@@ -39,7 +50,6 @@ from roughy.engine.render.plan import (
     RenderPlan,
     Segment,
     audio_codec_args,
-    color_args,
     container_args,
     filter_graph,
     needs_fps_filter,
@@ -48,41 +58,11 @@ from roughy.engine.render.spec import PresetSpec
 from roughy.engine.timebase import frames_to_samples
 from roughy.engine.types import CancelCheck, ProgressCallback
 
-PROFILES = {
-    "High": "high",
-    "Main": "main",
-    "Constrained Baseline": "baseline",
-    "Baseline": "baseline",
-}
-# x264 settings that give the same reorder delay (frames between dts and pts) as the source.
-BFRAME_ARGS: dict[int, list[str]] = {
-    0: ["-bf", "0"],
-    1: ["-bf", "3", "-x264-params", "b-pyramid=none"],
-    2: ["-bf", "3", "-x264-params", "b-pyramid=normal"],
-}
-MIN_EDGE_FRAMES = 8
-"""Very short encoded pieces come out of x264 with a smaller reorder delay than the source,
-which would break dts continuity: runs never leave fewer frames than this to encode."""
 # Relative costs (one encoded frame = 1) for predicting whether smart render pays off.
 DECODE_COST = 0.25
 PROCESS_COST = 8.0
 COPY_COST = 0.02
 MAX_COST_SHARE = 0.8
-
-
-@dataclass(frozen=True)
-class Piece:
-    start: int
-    end: int
-    """Output frames [start, end)."""
-    copy: bool
-    source_start: int
-    source_end: int
-    """Copied: the source positions of the run. Encoded: decoding starts at `source_start`."""
-
-    @property
-    def count(self) -> int:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -93,6 +73,8 @@ class SmartPlan:
     piece_paths: tuple[Path | None, ...]
     video_only: Path
     list_path: Path
+    audio_step: FfmpegStep | None
+    audio: Path | None
 
 
 def ineligible_reason(info: MediaInfo, preset: PresetSpec, plan: RenderPlan) -> str | None:
@@ -156,20 +138,12 @@ def plan_pieces(segments: tuple[Segment, ...], finder: RunFinder) -> tuple[Piece
             if run is None:
                 break
             if run.out_start > position:
-                pieces.append(_encoded(finder.table, position, run.out_start))
+                pieces.append(encoded_piece(finder.table, position, run.out_start))
             pieces.append(Piece(run.out_start, run.out_end, True, run.start, run.end))
             position = run.out_end
         if position < end:
-            pieces.append(_encoded(finder.table, position, end))
+            pieces.append(encoded_piece(finder.table, position, end))
     return tuple(pieces)
-
-
-def _encoded(table: FrameTable, start: int, end: int) -> Piece:
-    """An encoded piece: decoding starts at the last IDR at or before the frame shown first."""
-    slot = table.first_slot + start
-    shown_first = max(0, int(np.searchsorted(table.slots, slot, side="right")) - 1)
-    starts = np.flatnonzero(table.starts[: shown_first + 1])
-    return Piece(start, end, False, int(starts[-1]) if len(starts) else 0, shown_first)
 
 
 def predicts_gain(pieces: tuple[Piece, ...], table: FrameTable) -> bool:
@@ -177,13 +151,13 @@ def predicts_gain(pieces: tuple[Piece, ...], table: FrameTable) -> bool:
     out_frames = sum(p.count for p in pieces)
     decoded = table.out_frame(max(p.source_end for p in pieces) - 1) if pieces else 0
     full = out_frames + DECODE_COST * decoded
-    smart = COPY_COST * table.count
+    smart = COPY_COST * table.count + PROCESS_COST * len(batch_edges(pieces, table))
     for piece in pieces:
         if piece.copy:
             smart += COPY_COST * piece.count
             continue
         lead = piece.start - table.out_frame(piece.source_start)
-        smart += PROCESS_COST + piece.count + DECODE_COST * (lead + piece.count)
+        smart += piece.count + DECODE_COST * (lead + piece.count)
     return out_frames > 0 and smart < MAX_COST_SHARE * full
 
 
@@ -199,21 +173,25 @@ def plan_smart(
     video = info.video
     assert video is not None and plan.frame_rate is not None
     video_only = work / "video.mp4"
-    paths: list[Path | None] = []
+    paths: list[Path | None] = [None] * len(pieces)
     steps: list[FfmpegStep] = []
-    for i, piece in enumerate(pieces):
-        if piece.copy:
-            paths.append(None)
-            continue
-        path = work / f"piece_{i:04d}.mp4"
-        paths.append(path)
-        steps.append(_encode_step(ffmpeg, info, video, piece, table, plan.frame_rate, path))
+    for number, batch in enumerate(batch_edges(pieces, table)):
+        edges = [pieces[i] for i in batch]
+        steps.append(batch_step(ffmpeg, info, video, table, edges, work, number))
+        for index, path in zip(batch, batch_paths(work, number, len(batch)), strict=True):
+            paths[index] = path
     copy = _copy_video_step(ffmpeg, info, video, video_only, table)
-    return SmartPlan(pieces, copy, tuple(steps), tuple(paths), video_only, work / "video.ffconcat")
-
-
-def _seconds(value: Fraction) -> str:
-    return f"{float(value):.9f}"
+    audio = _audio_step(ffmpeg, info, plan, work / "audio.m4a")
+    return SmartPlan(
+        pieces,
+        copy,
+        tuple(steps),
+        tuple(paths),
+        video_only,
+        work / "video.ffconcat",
+        audio,
+        work / "audio.m4a" if audio else None,
+    )
 
 
 def _us(value: Fraction) -> int:
@@ -233,42 +211,6 @@ def _copy_video_step(
     return FfmpegStep(argv, video.duration_us or info.duration_us, weight=table.count / 50)
 
 
-def _encode_step(
-    ffmpeg: Path,
-    info: MediaInfo,
-    video: VideoInfo,
-    piece: Piece,
-    table: FrameTable,
-    rate: Fraction,
-    dest: Path,
-) -> FfmpegStep:
-    """Decode from an IDR at or before the piece, put frames on the full re-encode's grid (same
-    input offset: -copyts -start_at_zero) and keep the piece's slots."""
-    tb = table.time_base
-    seek_us = math.floor((int(table.pts[piece.source_start]) + table.input_offset) * tb * 1_000_000)
-    slot = table.first_slot + piece.start
-    start = Fraction(slot) / rate
-    if (start / tb).denominator == 1:
-        grid = f"fps=fps={rate}:start_time={_seconds(start)},trim=end_frame={piece.count}"
-    else:  # start_time would be rounded into the time base: keep the grid from zero instead
-        grid = f"fps=fps={rate}:start_time=0,trim=start_frame={slot}:end_frame={slot + piece.count}"
-    kbps = (video.bit_rate or info.bit_rate or 8_000_000) // 1000
-    argv = [
-        str(ffmpeg), "-y", "-loglevel", "error", "-copyts", "-start_at_zero",
-        "-noaccurate_seek", "-ss", f"{seek_us / 1_000_000:.6f}", "-i", str(info.path),
-        "-map", f"0:{video.stream_index}", "-an", "-sn", "-dn",
-        "-vf", f"{grid},setpts=PTS-STARTPTS", "-frames:v", str(piece.count),
-        "-fps_mode", "passthrough", *X264_EDGE.args(),
-        "-maxrate", f"{kbps * 3 // 2}k", "-bufsize", f"{kbps * 3}k",
-        "-profile:v", PROFILES[video.profile or ""], "-level:v", str(video.level),
-        "-pix_fmt", "yuv420p", "-g", str(max(piece.count, 1)),
-        *BFRAME_ARGS[table.reorder_delay],
-    ]  # fmt: skip
-    argv += color_args(video)
-    argv += ["-video_track_timescale", str(tb.denominator), "-f", "mp4", str(dest)]
-    return FfmpegStep(tuple(argv), _us(Fraction(piece.count) / rate), weight=piece.count)
-
-
 def concat_listing(
     pieces: tuple[Piece, ...],
     paths: tuple[Path | None, ...],
@@ -281,55 +223,70 @@ def concat_listing(
     microseconds never accumulates across pieces."""
     lines = ["ffconcat version 1.0"]
     elapsed = 0
-    tb = copied.time_base
-    for piece, path in zip(pieces, paths, strict=True):
-        start_us = _us(Fraction(elapsed) / rate)
-        elapsed += piece.count
-        duration_us = _us(Fraction(elapsed) / rate) - start_us
-        if path is not None:
-            lines += [f"file '{path.name}'", f"duration {duration_us}us"]
-            continue
-        inpoint = placement(copied, piece.source_start, piece.source_end)
-        if inpoint is None or not _seek_lands(video_only, inpoint, copied, piece.source_start):
-            return None
-        lines += [f"file '{video_only.name}'", f"inpoint {math.ceil(inpoint * 1_000_000)}us"]
-        if piece.source_end < copied.count:
-            # ffconcat stops at the first packet whose *dts* reaches outpoint: the first one
-            # decoded after the run (decode and display order agree at its end).
-            last, after = copied.dts[piece.source_end - 1], copied.dts[piece.source_end]
-            lines.append(f"outpoint {_us(Fraction(int(last) + int(after), 2) * tb)}us")
-        lines.append(f"duration {duration_us}us")
+    with av.open(str(video_only)) as container:  # opened once: an hour's index takes 60 ms
+        for piece, path in zip(pieces, paths, strict=True):
+            start_us = _us(Fraction(elapsed) / rate)
+            elapsed += piece.count
+            duration_us = _us(Fraction(elapsed) / rate) - start_us
+            if path is not None:
+                lines += [f"file '{path.name}'", f"duration {duration_us}us"]
+                continue
+            inpoint = placement(copied, piece.source_start, piece.source_end)
+            if inpoint is None or not _seek_lands(container, inpoint, copied, piece.source_start):
+                return None
+            lines += [f"file '{video_only.name}'", f"inpoint {math.ceil(inpoint * 1_000_000)}us"]
+            lines += _outpoint(copied, piece)
+            lines.append(f"duration {duration_us}us")
     return "\n".join(lines) + "\n"
 
 
-def _seek_lands(path: Path, inpoint: Fraction, table: FrameTable, position: int) -> bool:
+def _outpoint(copied: FrameTable, run: Piece) -> list[str]:
+    """ffconcat stops at the first packet whose *dts* reaches outpoint: the first one decoded
+    after the run (decode and display order agree at its end)."""
+    if run.source_end >= copied.count:
+        return []
+    last, after = copied.dts[run.source_end - 1], copied.dts[run.source_end]
+    return [f"outpoint {_us(Fraction(int(last) + int(after), 2) * copied.time_base)}us"]
+
+
+def _seek_lands(container: Any, inpoint: Fraction, table: FrameTable, position: int) -> bool:
     """Whether a seek to `inpoint` (as ffconcat does it) starts at the frame at `position`."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        container.seek(math.ceil(inpoint * 1_000_000), backward=True, any_frame=False)
-        packet = next((p for p in container.demux(stream) if p.size), None)
+    stream = container.streams.video[0]
+    container.seek(math.ceil(inpoint * 1_000_000), backward=True, any_frame=False)
+    packet = next((p for p in container.demux(stream) if p.size), None)
     return packet is not None and packet.pts == int(table.pts[position])
 
 
+def _audio_step(ffmpeg: Path, info: MediaInfo, plan: RenderPlan, dest: Path) -> FfmpegStep | None:
+    """The kept audio with the full re-encode's trims and fades, encoded once. Its own process,
+    so it runs beside the video edges instead of after them (an hour's cut list makes a graph of
+    thousands of filters: minutes of one core)."""
+    if info.audio is None or plan.sample_rate is None or plan.audio_kbps is None:
+        return None
+    assert plan.frame_rate is not None
+    last = max(s.frame_end or 0 for s in plan.segments)
+    graph = filter_graph(
+        plan.segments,
+        rate=None,
+        video_filters=(),
+        sample_rate=plan.sample_rate,
+        fade_ms=plan.fade_ms,
+        total_samples=frames_to_samples(last, plan.frame_rate, plan.sample_rate),
+    )
+    argv = [str(ffmpeg), "-y", "-loglevel", "error", "-i", str(info.path)]
+    argv += ["-filter_complex", graph, "-map", "[aout]", "-vn", "-sn", "-dn"]
+    argv += [*audio_codec_args(plan.format, plan.audio_kbps, info.audio), "-f", "mp4", str(dest)]
+    return FfmpegStep(tuple(argv), plan.duration_us, weight=(plan.frame_count or 0) / 4)
+
+
 def _mux_step(
-    ffmpeg: Path, info: MediaInfo, plan: RenderPlan, list_path: Path, video: VideoInfo
+    ffmpeg: Path, plan: RenderPlan, list_path: Path, audio: Path | None, video: VideoInfo
 ) -> FfmpegStep:
     assert plan.frame_rate is not None and video.time_base is not None
     argv = [str(ffmpeg), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0"]
     argv += ["-i", str(list_path)]
-    if info.audio is not None and plan.sample_rate is not None and plan.audio_kbps is not None:
-        last = max(s.frame_end or 0 for s in plan.segments)
-        graph = filter_graph(
-            plan.segments,
-            rate=None,
-            video_filters=(),
-            sample_rate=plan.sample_rate,
-            fade_ms=plan.fade_ms,
-            total_samples=frames_to_samples(last, plan.frame_rate, plan.sample_rate),
-            audio_input="1:a:0",
-        )
-        argv += ["-i", str(info.path), "-filter_complex", graph, "-map", "0:v:0"]
-        argv += ["-map", "[aout]", *audio_codec_args(plan.format, plan.audio_kbps, info.audio)]
+    if audio is not None:
+        argv += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "copy"]
     else:
         argv += ["-map", "0:v:0"]
     # Copied frames keep their own (possibly wandering) stamps and durations: put them on the
@@ -380,12 +337,14 @@ def try_smart_render(
         return "too little can be stream-copied to pay off"
     smart = plan_smart(info, plan, pieces, table, work, ffmpeg)
     cleanup = [plan.output_path, *[p for p in smart.piece_paths if p is not None]]
-    steps = (smart.copy_step, *smart.encode_steps)
+    # the longest step first, so that it runs beside the others rather than after them
+    audio = () if smart.audio_step is None else (smart.audio_step,)
+    steps = (*audio, smart.copy_step, *smart.encode_steps)
     execute(steps, on_progress, should_cancel, cleanup, span=0.9, workers=_workers())
     reason = _check_pieces(smart, table, info, plan)
     if reason is not None:
         return reason
-    mux = _mux_step(ffmpeg, info, plan, smart.list_path, video)
+    mux = _mux_step(ffmpeg, plan, smart.list_path, smart.audio, video)
     execute((mux,), on_progress, should_cancel, cleanup, base=0.9, span=0.1)
     if _frame_exact(plan):
         return None
