@@ -14,9 +14,10 @@ import pytest
 from mediacheck import decoded_audio, decoded_frame_count, min_frame_psnr
 from render_sources import Sources, run
 
+from roughy.engine.ffmpeg import run_ffmpeg
 from roughy.engine.probe import probe
-from roughy.engine.render import OutputSpec, render, split_tree
-from roughy.engine.render.edges import MIN_EDGE_FRAMES
+from roughy.engine.render import OutputSpec, render, smart_audio, split_tree
+from roughy.engine.render.edges import MIN_EDGE_FRAMES, batch_edges, batch_paths, batch_step
 from roughy.engine.render.frames import RunFinder, read_frame_table
 from roughy.engine.render.plan import plan_render
 from roughy.engine.render.smart import ineligible_reason, plan_pieces, read_table
@@ -214,3 +215,39 @@ def test_many_kept_pieces_render_as_with_one_split(
     single_audio, _ = decoded_audio(single.path)
     assert np.array_equal(grouped_audio, single_audio)
     assert abs(len(grouped_audio) / rate - grouped.frame_count / 25) <= 1 / 25
+
+
+def test_a_batch_of_edges_writes_each_edge_to_its_own_idr_started_file(
+    sources: Sources, ffmpeg_bin: Path, out: Out, tmp_path: Path
+) -> None:
+    """Neighbouring edges share one ffmpeg process; each comes out as its own file, starting at
+    an IDR picture with the source's reorder delay, holding exactly its frames."""
+    info = probe(sources.gop_source)
+    plan = plan_render(
+        info, cut_of(*CUT), OutputSpec("mp4"), ffmpeg=ffmpeg_bin, output_path=out("x.mp4")
+    )
+    table = read_table(info, plan)
+    assert table is not None and info.video is not None and plan.frame_rate is not None
+    pieces = plan_pieces(plan.segments, RunFinder(table, MIN_EDGE_FRAMES))
+    batches = batch_edges(pieces, table)
+    assert [i for b in batches for i in b] == [i for i, p in enumerate(pieces) if not p.copy]
+    batch = max(batches, key=len)
+    assert len(batch) > 1
+    edges = [pieces[i] for i in batch]
+    run_ffmpeg(list(batch_step(ffmpeg_bin, info, info.video, table, edges, tmp_path, 0).argv))
+    for edge, path in zip(edges, batch_paths(tmp_path, 0, len(edges)), strict=True):
+        piece = read_frame_table(path, 0, plan.frame_rate, uses_fps=False, fps_from_zero=False)
+        assert piece is not None
+        assert (piece.count, bool(piece.starts[0])) == (edge.count, True)
+        assert piece.reorder_delay == table.reorder_delay
+
+
+def test_smart_audio_rendered_in_groups_is_the_full_reencodes_audio(
+    sources: Sources, ffmpeg_bin: Path, out: Out, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(smart_audio, "AUDIO_GROUP_SPANS", 1)  # a PCM group per kept span
+    smart, full = smart_and_full(sources.gop_source, cut_of(*CUT), out, ffmpeg_bin)
+    assert smart.render_path == "smart"
+    smart_samples, _ = decoded_audio(smart.path)
+    full_samples, _ = decoded_audio(full.path)
+    assert np.array_equal(smart_samples, full_samples)

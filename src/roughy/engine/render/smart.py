@@ -49,13 +49,11 @@ from roughy.engine.render.plan import (
     FfmpegStep,
     RenderPlan,
     Segment,
-    audio_codec_args,
     container_args,
-    filter_graph,
     needs_fps_filter,
 )
+from roughy.engine.render.smart_audio import AudioSteps, plan_audio
 from roughy.engine.render.spec import PresetSpec
-from roughy.engine.timebase import frames_to_samples
 from roughy.engine.types import CancelCheck, ProgressCallback
 
 # Relative costs (one encoded frame = 1) for predicting whether smart render pays off.
@@ -73,8 +71,7 @@ class SmartPlan:
     piece_paths: tuple[Path | None, ...]
     video_only: Path
     list_path: Path
-    audio_step: FfmpegStep | None
-    audio: Path | None
+    audio: AudioSteps | None
 
 
 def ineligible_reason(info: MediaInfo, preset: PresetSpec, plan: RenderPlan) -> str | None:
@@ -181,16 +178,9 @@ def plan_smart(
         for index, path in zip(batch, batch_paths(work, number, len(batch)), strict=True):
             paths[index] = path
     copy = _copy_video_step(ffmpeg, info, video, video_only, table)
-    audio = _audio_step(ffmpeg, info, plan, work / "audio.m4a")
+    audio = plan_audio(ffmpeg, info, plan, work)
     return SmartPlan(
-        pieces,
-        copy,
-        tuple(steps),
-        tuple(paths),
-        video_only,
-        work / "video.ffconcat",
-        audio,
-        work / "audio.m4a" if audio else None,
+        pieces, copy, tuple(steps), tuple(paths), video_only, work / "video.ffconcat", audio
     )
 
 
@@ -257,28 +247,6 @@ def _seek_lands(container: Any, inpoint: Fraction, table: FrameTable, position: 
     return packet is not None and packet.pts == int(table.pts[position])
 
 
-def _audio_step(ffmpeg: Path, info: MediaInfo, plan: RenderPlan, dest: Path) -> FfmpegStep | None:
-    """The kept audio with the full re-encode's trims and fades, encoded once. Its own process,
-    so it runs beside the video edges instead of after them (an hour's cut list makes a graph of
-    thousands of filters: minutes of one core)."""
-    if info.audio is None or plan.sample_rate is None or plan.audio_kbps is None:
-        return None
-    assert plan.frame_rate is not None
-    last = max(s.frame_end or 0 for s in plan.segments)
-    graph = filter_graph(
-        plan.segments,
-        rate=None,
-        video_filters=(),
-        sample_rate=plan.sample_rate,
-        fade_ms=plan.fade_ms,
-        total_samples=frames_to_samples(last, plan.frame_rate, plan.sample_rate),
-    )
-    argv = [str(ffmpeg), "-y", "-loglevel", "error", "-i", str(info.path)]
-    argv += ["-filter_complex", graph, "-map", "[aout]", "-vn", "-sn", "-dn"]
-    argv += [*audio_codec_args(plan.format, plan.audio_kbps, info.audio), "-f", "mp4", str(dest)]
-    return FfmpegStep(tuple(argv), plan.duration_us, weight=(plan.frame_count or 0) / 4)
-
-
 def _mux_step(
     ffmpeg: Path, plan: RenderPlan, list_path: Path, audio: Path | None, video: VideoInfo
 ) -> FfmpegStep:
@@ -337,19 +305,35 @@ def try_smart_render(
         return "too little can be stream-copied to pay off"
     smart = plan_smart(info, plan, pieces, table, work, ffmpeg)
     cleanup = [plan.output_path, *[p for p in smart.piece_paths if p is not None]]
-    # the longest step first, so that it runs beside the others rather than after them
-    audio = () if smart.audio_step is None else (smart.audio_step,)
-    steps = (*audio, smart.copy_step, *smart.encode_steps)
-    execute(steps, on_progress, should_cancel, cleanup, span=0.9, workers=_workers())
+    _run_steps(smart, on_progress, should_cancel, cleanup)
     reason = _check_pieces(smart, table, info, plan)
     if reason is not None:
         return reason
-    mux = _mux_step(ffmpeg, plan, smart.list_path, smart.audio, video)
+    audio = smart.audio.encoded if smart.audio else None
+    mux = _mux_step(ffmpeg, plan, smart.list_path, audio, video)
     execute((mux,), on_progress, should_cancel, cleanup, base=0.9, span=0.1)
     if _frame_exact(plan):
         return None
     plan.output_path.unlink(missing_ok=True)
     return "stream-copied result was not frame-exact"
+
+
+def _run_steps(
+    smart: SmartPlan,
+    on_progress: ProgressCallback | None,
+    should_cancel: CancelCheck | None,
+    cleanup: list[Path],
+) -> None:
+    """The audio's PCM groups and the video copy, then the audio encode (the longest step, so
+    first: it runs beside the edges rather than after them) and the edges."""
+    audio = smart.audio
+    workers = _workers()
+    first = (*(audio.pcm if audio else ()), smart.copy_step)
+    execute(first, on_progress, should_cancel, cleanup, span=0.15, workers=workers)
+    if audio is not None:
+        audio.list_path.write_text(audio.listing)
+    second = (*((audio.encode,) if audio else ()), *smart.encode_steps)
+    execute(second, on_progress, should_cancel, cleanup, base=0.15, span=0.75, workers=workers)
 
 
 def _workers() -> int:
