@@ -273,6 +273,21 @@ def test_script_mode_removes_off_script_words_that_name_the_repetition() -> None
     assert {r.pass_name for r in doc.removed if r.kind is RemovalKind.RETAKE_CUE} == {"script_cues"}
 
 
+def test_script_mode_removes_a_stutter_inside_the_take_kept() -> None:
+    """The take kept is protected word by word; of a word said twice in a row the copy kept
+    is the second, so the stutter still goes."""
+    script = "This week we need to bake the bread."
+    spoken = "This week we need to bake the the bread."
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    options = CutOptions(restart_similarity=0.0)
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    assert kept_text(doc) == script
+    assert [r.kind for r in doc.removed if r.kind is not RemovalKind.SILENCE] == [
+        RemovalKind.STUTTER
+    ]
+
+
 def test_script_mode_best_take_option() -> None:
     script = "We ship every Friday afternoon."
     spoken = "We ship every Friday afternoon. We ship every Friday."

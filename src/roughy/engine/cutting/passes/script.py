@@ -385,7 +385,7 @@ def _choose_takes(
             chosen = _chosen(candidates, options)
             if _complete(chosen, options) and not foreign(chosen):
                 reason = f"said as script sentence {k + 1} has it"
-                ledger.veto(Veto(chosen.said, SCRIPT_VETO, reason))
+                ledger.veto(Veto(_protected(chosen, foreign.heard), SCRIPT_VETO, reason))
             for take in candidates:
                 if take is chosen:
                     continue
@@ -401,6 +401,20 @@ def _choose_takes(
                     confidence = COMPLETE_TAKE_CONFIDENCE
                 mark = Mark(kind, reason, confidence, SCRIPT_TAKES, "script")
                 ledger.propose(take.indices, mark)
+
+
+def _protected(take: Take, heard: list[str]) -> tuple[int, ...]:
+    """The words of a take that say its script words; of a word said twice in a row (a
+    stutter) the second copy, which is the one a stutter removal keeps."""
+    order = take.indices
+    position = {index: n for n, index in enumerate(order)}
+    out: list[int] = []
+    for index in take.said:
+        n = position[index]
+        while n + 1 < len(order) and heard[order[n + 1]] == heard[index]:
+            n += 1
+        out.append(order[n])
+    return tuple(out)
 
 
 def _runs_of_takes(takes: list[Take], k: int, options: CutOptions) -> list[list[Take]]:
