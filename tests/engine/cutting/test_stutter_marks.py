@@ -32,3 +32,16 @@ def test_a_repeat_whose_second_copy_the_asr_barely_heard_is_only_suggested() -> 
     decision = decision_for(words, CutOptions())
     assert all(m is None for m in decision.removed)
     assert [w.text for w, m in zip(words, decision.suggested, strict=True) if m] == ["the"]
+
+
+def test_a_word_doubled_on_purpose_only_inside_a_clause_is_a_stutter_at_an_opening() -> None:
+    assert dropped("We left. There, there were five boats.") == [("There,", "stutter")]
+
+
+def test_the_same_double_standing_alone_or_inside_a_clause_is_kept() -> None:
+    for text in ("There, there. It is fine.", "There, there, it is fine.", "I know that that is."):
+        assert dropped(text) == []
+
+
+def test_an_intensifier_doubled_at_an_opening_is_kept() -> None:
+    assert dropped("We left. Very, very few boats came back.") == []

@@ -53,6 +53,10 @@ class Lexicon:
     """Words that are fillers only when set apart by commas or pauses ("este", "o sea")."""
     stopwords: frozenset[str]
     deliberate_doubles: frozenset[str]
+    inner_doubles: frozenset[str]
+    """Deliberate doubles said on purpose only inside a clause or as a pair standing alone
+    ("that that is", "there, there."): doubled at the opening of a clause that goes on ("There,
+    there were ..."), they are a stutter."""
     cue: CueWords
     clause_openers: frozenset[str]
     """Words that open a new clause of its own ("and", "because", "weil"), not a complement
@@ -95,6 +99,7 @@ def _load(path: Path) -> Lexicon:
         set_apart_fillers=_phrases(data["set_apart_fillers"]),
         stopwords=frozenset(normalize_token(w) for w in data["stopwords"]),
         deliberate_doubles=frozenset(normalize_token(w) for w in data["deliberate_doubles"]),
+        inner_doubles=frozenset(normalize_token(w) for w in data.get("inner_doubles", [])),
         cue=CueWords(_phrases(cue["again"]), _phrases(cue["act"]), _phrases(cue["slip"])),
         clause_openers=frozenset(normalize_token(w) for w in data["clause_openers"]),
         question_openers=frozenset(normalize_token(w) for w in data["question_openers"]),

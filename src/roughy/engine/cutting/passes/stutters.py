@@ -75,6 +75,15 @@ def _cut_off_marked(words: Sequence[Word], a: int, b: int) -> bool:
     return texts[0].endswith("-") or texts[-1].startswith("-") or any("-" in t for t in texts[1:-1])
 
 
+def _opening_run_on(ctx: Context, token: str, a: int, b: int) -> bool:
+    """A word doubled on purpose only inside a clause or standing alone, doubled here at an
+    opening with its second copy running on into the clause ("There, there were ...")."""
+    words = ctx.words
+    if token not in ctx.lexicon.inner_doubles or not _opens_stretch(words, a):
+        return False
+    return b + 1 < len(words) and not clause_break(words[b], words[b + 1])
+
+
 def _opens_stretch(words: Sequence[Word], index: int) -> bool:
     return index == 0 or clause_break(words[index - 1], words[index])
 
@@ -94,7 +103,9 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
         token = normalize_token(first.text)
         said_again = normalize_token(second.text)
         marked = _cut_off_marked(words, a, b)
-        if token in ctx.lexicon.deliberate_doubles and not marked:
+        if token in ctx.lexicon.deliberate_doubles and not (
+            marked or _opening_run_on(ctx, token, a, b)
+        ):
             continue
         cut_off = marked and said_again.startswith(token)
         if token != said_again and not cut_off and not _misspelt_alike(token, said_again):
