@@ -27,6 +27,16 @@ def kept_text(doc: CutDocument) -> str:
     )
 
 
+def spoken_cut(
+    spoken: str, script: str | None, options: CutOptions | None = None
+) -> tuple[list[Word], CutDocument]:
+    """The words of `spoken` (evenly timed, one voice) and the cut decided on them."""
+    words = words_from_text(spoken)
+    end = words[-1].end_us / 1e6 + 0.5
+    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    return words, doc
+
+
 def assert_no_kept_word_clipped(doc: CutDocument, dropped: set[str]) -> None:
     for word in doc.words:
         inside = covered(doc.kept, word.start_us, word.end_us)
@@ -159,9 +169,7 @@ def test_script_mode_keeps_last_complete_take_and_suggests_asides() -> None:
         "The bridge opens at. The bridge opens at noon. Hold on where is my coffee cup. "
         "Tickets cost five dollars. Tickets cost five dollars."
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    words, doc = spoken_cut(spoken, script)
     assert kept_text(doc) == (
         "The bridge opens at noon. Hold on where is my coffee cup. Tickets cost five dollars."
     )
@@ -178,12 +186,9 @@ def test_script_mode_keeps_a_take_the_asr_split_in_two_and_a_misheard_passage() 
     a misheard stretch ("sales brand" for "sells bread") is not an off-script aside."""
     script = "The old bakery sells fresh bread until it runs out. We open at nine."
     spoken = "The old bakery. Sales fresh brand until it runs out. We open at nine."
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
     # The fixture voices every word with the same tone, so the acoustic restart test would
     # hear "The old bakery" said again; this test is about the text alignment.
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == spoken
     assert all(r.kind is RemovalKind.SILENCE for r in doc.removed)
 
@@ -194,9 +199,7 @@ def test_script_mode_keeps_the_complete_take_even_if_the_asr_garbles_words() -> 
         "Our team spent three weeks rewriting the billing service. "
         "Our team stands three weeks, we write in the billing service."
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    words, doc = spoken_cut(spoken, script)
     assert kept_text(doc) == "Our team stands three weeks, we write in the billing service."
 
 
@@ -205,9 +208,7 @@ def test_script_mode_only_compares_takes_said_one_after_another() -> None:
     the ASR's near spellings ("doors"/"door") still align."""
     script = "We open the doors at nine. Lunch is served at noon."
     spoken = "We open the door at nine. Lunch is served at noon. We open the doors at nine sharp."
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), script=script)
+    words, doc = spoken_cut(spoken, script)
     assert kept_text(doc) == spoken
 
 
@@ -216,10 +217,7 @@ def test_script_mode_drops_an_earlier_complete_take_said_again_whole() -> None:
     protected as "said as the script has it"."""
     script = "The harbour closes at dusk. Boats leave at dawn."
     spoken = "The harbour closes at dusk. The harbour closes at dusk. Boats leave at dawn."
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == script
     second_take = [w for w in words if w.text == "The"][1]
     assert covered(doc.kept, second_take.start_us, second_take.end_us) > 0
@@ -233,10 +231,7 @@ def test_script_mode_removes_a_whole_take_said_again_after_an_aside() -> None:
         "We open the doors at nine. The kettle is whistling loudly in the kitchen. "
         "We open the doors at nine. Lunch is served at noon."
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == spoken.split(" ", 6)[-1]
     assert {r.pass_name for r in doc.removed if r.kind is RemovalKind.RETAKE} == {"script_takes"}
 
@@ -250,10 +245,7 @@ def test_script_mode_gives_a_sentence_said_twice_to_the_scripts_second_copy() ->
         "Why do the boats leave so early in the mourning? "
         "Why do the boats leave so early in the morning? Because of the tide."
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == spoken
     assert not [r for r in doc.suggested if r.pass_name == "script_takes"]
 
@@ -265,10 +257,7 @@ def test_script_mode_removes_off_script_words_that_name_the_repetition() -> None
     spoken = (
         "The river floods in early spring. Right, once more with feeling. " + script.split(". ")[1]
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == script
     assert {r.pass_name for r in doc.removed if r.kind is RemovalKind.RETAKE_CUE} == {"script_cues"}
 
@@ -278,10 +267,7 @@ def test_script_mode_removes_a_stutter_inside_the_take_kept() -> None:
     is the second, so the stutter still goes."""
     script = "This week we need to bake the bread."
     spoken = "This week we need to bake the the bread."
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == script
     assert [r.kind for r in doc.removed if r.kind is not RemovalKind.SILENCE] == [
         RemovalKind.STUTTER
@@ -433,8 +419,5 @@ def test_script_mode_keeps_a_sentence_the_script_has_twice() -> None:
         "Why do the boats leave so early? Why do the boats leave so early? "
         "Keep it. Keep it short. Keep it short and people listen."
     )
-    words = words_from_text(spoken)
-    end = words[-1].end_us / 1e6 + 0.5
-    options = CutOptions(restart_similarity=0.0)
-    doc = decide_cut(transcript_of(words, end), signal_for(words, end), options, script=script)
+    words, doc = spoken_cut(spoken, script, CutOptions(restart_similarity=0.0))
     assert kept_text(doc) == script
