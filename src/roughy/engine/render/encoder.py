@@ -42,11 +42,11 @@ X264_ABOVE_1080P = X264_UP_TO_1080P
 
 X264_EDGE = X264Setting("superfast", 18)
 """Smart render's re-encoded edges (a GOP or two around each join; an hour cut every few seconds
-re-encodes about half its frames this way, one short ffmpeg run per edge). CRF 18 so an edge
-does not show next to the copied source; superfast keeps CABAC, 8x8 transforms and B-frames
-like veryfast (the pieces keep the source's reorder delay), at 1.6x veryfast's frames per
-CPU-second in docs/encoder-table.md (720p, CRF 20: 72 vs 45); `-maxrate` at 1.5x the source
-bounds its size. Edges pass the render tests' frame comparison with the full path."""
+re-encodes 30-45% of its frames this way, neighbouring edges in one ffmpeg process, edges.py). CRF
+18 so an edge does not show next to the copied source; superfast keeps CABAC, 8x8 transforms and
+B-frames like veryfast (the pieces keep the source's reorder delay), at 1.6x veryfast's frames per
+CPU-second in docs/encoder-table.md (720p, CRF 20: 72 vs 45); `-maxrate` at 1.5x the source bounds
+its size. Edges pass the render tests' frame comparison with the full path."""
 
 
 def x264_setting(short_edge: int) -> X264Setting:

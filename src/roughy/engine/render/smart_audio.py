@@ -6,7 +6,8 @@ about 3,000 filters) took 187 CPU-s where decoding and encoding the same audio a
 Each group of `AUDIO_GROUP_SPANS` spans is rendered to PCM by its own process, with the full
 re-encode's graph cut down to the group's spans (same resampling, padding, trims and fades, in the
 same sample positions); one more process joins the PCM files (the concat demuxer; sample-exact)
-and encodes the audio once, beside the video edges.
+and encodes the audio once, beside the video edges. Measured on that hour (loaded machine): the 7
+PCM groups 47 CPU-s, the encode 120 (AAC encoding is most of the audio's cost; one graph: 187).
 """
 
 from __future__ import annotations
