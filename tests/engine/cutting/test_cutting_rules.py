@@ -262,6 +262,17 @@ def test_a_short_aside_between_two_takes_goes_with_the_first_take() -> None:
     ] == "The ferry leaves the harbour every morning.".split()
 
 
+def test_an_eight_word_aside_with_an_act_word_between_two_whole_takes_is_a_cue() -> None:
+    """The ASR can mishear a cue's repetition word; its act word ("let me") and its place
+    between two takes of one sentence still make it a cue."""
+    take = "The ferry leaves the harbour every morning."
+    aside = "Okay, let me get that one properly now."
+    text = f"{take} {aside} {take}"
+    kinds = dropped(text)
+    assert [w for w, k in kinds if k == "retake_cue"] == aside.split()
+    assert [w for w, k in kinds if k == "retake"] == take.split()
+
+
 def test_an_aside_between_different_sentences_is_kept() -> None:
     text = "The ferry leaves every morning. Oh well. The train leaves every evening instead."
     assert dropped(text) == []
