@@ -197,9 +197,14 @@ def restarted_islands(signal: AnalysisSignal, similarity_floor: float) -> list[S
             continue
         if following.duration_us < 1.5 * fragment.duration_us:
             continue
-        head_end = following.start_us + int(fragment.duration_us * _RESTART_HEAD)
-        said = signal.between(fragment.start_us, fragment.end_us)
-        said_again = signal.between(following.start_us, head_end)
-        if similarity(said, said_again) >= similarity_floor:
+        if said_again_at(signal, fragment, following.start_us) >= similarity_floor:
             out.append(fragment)
     return out
+
+
+def said_again_at(signal: AnalysisSignal, fragment: Span, start_us: int) -> float:
+    """How alike `fragment` sounds to the opening of what starts at `start_us` (0..1): the
+    opening compared is a little longer than the fragment (`_RESTART_HEAD`)."""
+    said = signal.between(fragment.start_us, fragment.end_us)
+    head_end = start_us + int(fragment.duration_us * _RESTART_HEAD)
+    return similarity(said, signal.between(start_us, head_end))

@@ -107,7 +107,7 @@ def matched_words(ours: set[str], theirs: set[str]) -> int:
 
 def with_compounds(tokens: Sequence[str]) -> set[str]:
     """The tokens, and each two adjacent ones written as one word: the ASR splits a compound
-    the second time it hears it ("lighthouse" / "light house") or joins one it split."""
+    the second time it hears it ("database" / "data base") or joins one it split."""
     return set(tokens) | {a + b for a, b in zip(tokens, tokens[1:], strict=False)}
 
 

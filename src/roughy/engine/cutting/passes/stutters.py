@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from roughy.engine.audio import FRAME_US
+from roughy.engine.cutting.acoustic import said_again_at
 from roughy.engine.cutting.context import Context
 from roughy.engine.cutting.marks import Ledger, Mark
 from roughy.engine.cutting.text import (
@@ -18,8 +19,7 @@ from roughy.engine.cutting.text import (
     syllables,
 )
 from roughy.engine.tokens import normalize_token
-from roughy.engine.types import RemovalKind, Word
-from roughy.engine.voicing import similarity
+from roughy.engine.types import RemovalKind, Span, Word
 
 STUTTERS = "stutters"
 HEARD_STUTTERS = "heard_stutters"
@@ -39,9 +39,9 @@ MISHEARD_COPY_CONFIDENCE = 0.3
 """Such a repeat is only suggested (0 of the 2 on the tuning corpus were stutters)."""
 ONSET_SIMILARITY = 0.85
 """A one-syllable word set apart at an opening whose sound the next word opens with again
-(cepstral DTW) is a stutter the ASR wrote as another word ("We, we" heard as "Wait, we"): on the
-tuning corpus (seeds 7, 11, 13, 17, 19) the two such words at 0.88 and 0.92 were stutters, and
-the most alike real word measured 0.79."""
+(cepstral DTW) is a stutter the ASR wrote as another short word: on the tuning corpus (seeds
+7, 11, 13, 17, 19) the two such words at 0.88 and 0.92 were stutters, and the most alike real
+word measured 0.79."""
 HEARD_STUTTER_CONFIDENCE = 0.75
 """Two of two on the tuning corpus, with the sound and the structure agreeing: a small sample,
 so below the text stutters'."""
@@ -144,7 +144,7 @@ def propose_stutters(ctx: Context, ledger: Ledger) -> None:
 def propose_heard_stutters(ctx: Context, ledger: Ledger) -> None:
     """A one-syllable word opening a stretch, set apart by a comma, whose sound the next word
     opens with again: the ASR wrote the stuttered fragment as another word."""
-    words, signal = ctx.words, ctx.signal
+    words = ctx.words
     live = [i for i in range(len(words)) if not ledger.claimed(i, ctx.options.remove_at)]
     for a, b in zip(live, live[1:], strict=False):
         first, second = words[a], words[b]
@@ -156,8 +156,8 @@ def propose_heard_stutters(ctx: Context, ledger: Ledger) -> None:
         length = first.end_us - first.start_us
         if not 0 < length <= _HEARD_MAX_US or not _audible(ctx, first):
             continue
-        head = signal.between(second.start_us, second.start_us + length * 11 // 10)
-        if similarity(signal.between(first.start_us, first.end_us), head) < ONSET_SIMILARITY:
+        fragment = Span(first.start_us, first.end_us)
+        if said_again_at(ctx.signal, fragment, second.start_us) < ONSET_SIMILARITY:
             continue
         said = second.text.strip(",.")
         reason = f"stutter heard in the audio: “{first.text.strip(',')}” is “{said}” begun twice"
